@@ -1,0 +1,35 @@
+"""Staff-only views. Never cached anywhere: they show unpublished content."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+
+from .presentation import present
+from .snapshot import build_snapshot, snapshot_queryset
+
+
+def can_preview(user):
+    return (
+        user.is_active
+        and user.is_staff
+        and (user.has_perm("alerts.change_alert") or user.has_perm("alerts.preview_alert"))
+    )
+
+
+def render_snapshot_page(request, snapshot, *, heading, status=200, extra=None):
+    context = present(snapshot) | {"preview_heading": heading} | (extra or {})
+    return render(request, "alerts/preview.html", context, status=status)
+
+
+@never_cache
+def alert_preview(request, pk):
+    """The working copy of an alert, rendered exactly as the public template would."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_preview(request.user):
+        raise PermissionDenied("You may not preview alerts.")
+    alert = get_object_or_404(snapshot_queryset(), pk=pk)
+    return render_snapshot_page(
+        request, build_snapshot(alert), heading="Preview of the working copy (not published)"
+    )
