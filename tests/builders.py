@@ -1,0 +1,120 @@
+"""Builders that make complete, valid content in one call, the way an editor would.
+
+Every write goes through a reversion revision (alerts.editing.revision), so the
+history that tests inspect is the history an admin save would produce.
+"""
+
+import datetime
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils.text import slugify
+
+from alerts.editing import revision
+from alerts.models import Alert, Level, Recommendation
+from alerts.roles import EDITORS, REVIEWERS
+from sources.models import Citation, Source
+from stages.models import Country, Stage, StageEvidence, StageRating
+
+_counter = itertools.count(1)
+
+
+def make_user(username=None, *, groups=(), superuser=False, password="pw-for-tests-only-1"):
+    username = username or f"user{next(_counter)}"
+    User = get_user_model()
+    if superuser:
+        user = User.objects.create_superuser(username, f"{username}@example.org", password)
+    else:
+        user = User.objects.create_user(
+            username, f"{username}@example.org", password, is_staff=bool(groups)
+        )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def make_editor(username=None):
+    return make_user(username, groups=[EDITORS])
+
+
+def make_reviewer(username=None):
+    return make_user(username, groups=[REVIEWERS])
+
+
+def make_country(name, iso_code="", region=""):
+    country, _ = Country.objects.get_or_create(
+        slug=slugify(name), defaults={"name": name, "iso_code": iso_code, "region": region}
+    )
+    return country
+
+
+def make_source(title=None, **fields):
+    n = next(_counter)
+    defaults = {
+        "title": title or f"Source document {n}",
+        "publisher": "United Nations",
+        "url": f"https://example.org/documents/{n}",
+        "published_on": datetime.date(2020, 1, 1),
+    }
+    return Source.objects.create(**(defaults | fields))
+
+
+def make_alert(
+    *,
+    author,
+    title=None,
+    level=Level.WARNING,
+    countries=("Armenia", "Azerbaijan"),
+    ratings=None,
+    sources=None,
+    comment="Initial draft",
+    **fields,
+):
+    """A complete alert: countries, ratings with cited rationales, evidence,
+    recommendations and citations. ``ratings`` maps country name to stage numbers."""
+    n = next(_counter)
+    title = title or f"Alert number {n}"
+    ratings = ratings if ratings is not None else {countries[0]: [8], countries[-1]: [9, 10]}
+    with revision(user=author, comment=comment):
+        country_objs = [make_country(name) for name in countries]
+        alert = Alert.objects.create(
+            title=title,
+            slug=fields.pop("slug", slugify(title)),
+            level=level,
+            issued_on=fields.pop("issued_on", datetime.date(2020, 11, 1)),
+            summary=fields.pop("summary", "A summary that cites the convention [1]."),
+            background=fields.pop("background", "Background with a source [2]."),
+            legal_analysis=fields.pop("legal_analysis", "Legal analysis [1]."),
+            assessment=fields.pop("assessment", "Assessment of the risk."),
+            created_by=author,
+            **fields,
+        )
+        alert.countries.set(country_objs)
+        sources = sources or [make_source(), make_source()]
+        for number, source in enumerate(sources, start=1):
+            Citation.objects.create(alert=alert, source=source, number=number, locator="art. 2")
+        for country_name, stage_numbers in ratings.items():
+            for stage in stage_numbers:
+                StageRating.objects.create(
+                    alert=alert,
+                    country=make_country(country_name),
+                    stage=Stage.objects.get(number=stage),
+                    rationale=f"{country_name} is at stage {stage} [1].",
+                )
+        StageEvidence.objects.create(
+            alert=alert, stage=Stage.objects.get(number=8), text="Evidence of persecution [2]."
+        )
+        Recommendation.objects.create(
+            alert=alert, position=1, addressee="The UN Security Council", action="Act now [1]."
+        )
+    return alert
+
+
+def edit_alert(alert, *, user, comment="Edited", **changes):
+    """Save changes to an alert's own fields in a new revision, as an admin save would."""
+    with revision(user=user, comment=comment):
+        for name, value in changes.items():
+            setattr(alert, name, value)
+        alert.save()
+    return alert
