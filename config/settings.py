@@ -5,6 +5,8 @@ production sets DEBUG=false and must then provide SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import os
+import sys
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -123,6 +125,12 @@ STORAGES = {
         )
     },
 }
+
+# In development and tests files come from the finders; STATIC_ROOT exists only after
+# collectstatic, and whitenoise warns about the missing directory on every start.
+WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG or "pytest" in sys.modules:
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 LOGIN_URL = "admin:login"
 
