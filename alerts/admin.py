@@ -6,7 +6,7 @@ from reversion.admin import VersionAdmin
 from sources.models import Citation
 from stages.models import StageEvidence, StageRating
 
-from .models import Alert, Recommendation
+from .models import Alert, Publication, Recommendation, Submission, WorkflowEvent
 from .text import dangling_markers, describe_dangling
 
 
@@ -144,3 +144,38 @@ class AlertAdmin(VersionAdmin):
     # The public page shows the latest publication, not this working copy; the
     # preview link on the change page shows the working copy.
     view_on_site = False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Workflow records are written only by alerts.workflow; the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["alert", "status", "submitted_by", "submitted_at", "change_kind"]
+    list_filter = ["status", "change_kind"]
+    list_select_related = ["alert", "submitted_by"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    list_display = ["title", "number", "change_kind", "go_live_at"]
+    list_filter = ["change_kind", "level"]
+    search_fields = ["title", "slug"]
+
+
+@admin.register(WorkflowEvent)
+class WorkflowEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "alert_title", "action", "actor_name", "from_state", "to_state"]
+    list_filter = ["action"]
+    search_fields = ["alert_title", "actor_name", "comment"]
+    date_hierarchy = "created_at"

@@ -16,6 +16,12 @@ _CHILD_MODELS = {
     "sources": ["citation"],
 }
 
+# Both roles can read the workflow records; only the workflow functions write them.
+_WORKFLOW_VIEWS = [
+    f"alerts.view_{model}"
+    for model in ("submission", "approval", "publication", "withdrawal", "workflowevent")
+]
+
 ROLE_PERMISSIONS = {
     EDITORS: (
         # Editors write alerts and everything in them; removing an inline row needs delete_*.
@@ -26,11 +32,14 @@ ROLE_PERMISSIONS = {
             for action in ("add", "change", "view")
         ]
         + [f"{app}.delete_{model}" for app, models in _CHILD_MODELS.items() for model in models]
-        + ["stages.view_stage", "alerts.preview_alert"]
+        + ["stages.view_stage", "alerts.preview_alert", "alerts.submit_alert"]
+        + _WORKFLOW_VIEWS
     ),
     REVIEWERS: (
         [f"{app}.view_{model}" for app, models in _CONTENT_MODELS.items() for model in models]
         + ["stages.view_stage", "alerts.preview_alert"]
+        + ["alerts.review_alert", "alerts.withdraw_alert"]
+        + _WORKFLOW_VIEWS
     ),
 }
 

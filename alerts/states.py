@@ -1,0 +1,97 @@
+"""The workflow state of an alert, computed in the database so the admin can filter on it.
+
+State is derived from the workflow records and the clock, never stored: a
+scheduled publication turns "published" by itself when its time comes.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.utils import timezone
+from reversion.models import Version
+
+from .models import Alert, Approval, Publication, Submission, Withdrawal
+
+STATES = {
+    "draft": "Draft",
+    "in_review": "In review",
+    "changes_requested": "Changes requested",
+    "awaiting_second_approval": "Approved, awaiting a second approval",
+    "scheduled": "Scheduled",
+    "published": "Published",
+    "published_with_changes": "Published, with unpublished changes",
+    "withdrawn": "Withdrawn",
+}
+
+
+def with_state(queryset, now=None):
+    """Annotate alerts with ``workflow_state`` (a key of STATES)."""
+    now = now or timezone.now()
+    pending = Submission.objects.filter(alert=OuterRef("pk"), status=Submission.Status.PENDING)
+    pending_approvals = (
+        Approval.objects.filter(submission__alert=OuterRef("pk"), submission__status="pending")
+        .values("submission__alert")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    latest_submission_status = (
+        Submission.objects.filter(alert=OuterRef("pk")).order_by("-pk").values("status")[:1]
+    )
+    live = Publication.objects.filter(alert=OuterRef("pk"), go_live_at__lte=now)
+    live_revision = live.order_by("-number").values("submission__revision_id")[:1]
+    latest_revision = (
+        Version.objects.filter(
+            content_type=ContentType.objects.get_for_model(Alert),
+            object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        )
+        .order_by("-revision_id")
+        .values("revision_id")[:1]
+    )
+    return queryset.annotate(
+        _withdrawn=Exists(Withdrawal.objects.filter(alert=OuterRef("pk"))),
+        _pending=Exists(pending),
+        _pending_approvals=Subquery(pending_approvals, output_field=IntegerField()),
+        _last_status=Subquery(latest_submission_status),
+        _live=Exists(live),
+        _scheduled=Exists(Publication.objects.filter(alert=OuterRef("pk"), go_live_at__gt=now)),
+        _live_revision=Subquery(live_revision),
+        _latest_revision=Subquery(latest_revision),
+    ).annotate(
+        workflow_state=Case(
+            When(_withdrawn=True, then=Value("withdrawn")),
+            When(
+                Q(_pending=True, _pending_approvals__gte=1), then=Value("awaiting_second_approval")
+            ),
+            When(_pending=True, then=Value("in_review")),
+            When(_last_status="changes_requested", then=Value("changes_requested")),
+            When(Q(_scheduled=True, _live=False), then=Value("scheduled")),
+            When(
+                Q(_live=True, _latest_revision__gt=F("_live_revision")),
+                then=Value("published_with_changes"),
+            ),
+            When(_live=True, then=Value("published")),
+            default=Value("draft"),
+            output_field=CharField(),
+        )
+    )
+
+
+def alert_state(alert, now=None):
+    """The state key of one alert."""
+    return (
+        with_state(Alert.objects.filter(pk=alert.pk), now)
+        .values_list("workflow_state", flat=True)
+        .get()
+    )

@@ -1,0 +1,495 @@
+"""Every state change of the review workflow, and nothing else.
+
+Each transition is one keyword-only function: it takes the acting user, checks
+that user's permission and the current state, runs in one transaction, writes a
+WorkflowEvent, and sends mail only after the transaction commits. The admin,
+management commands and tests all call these functions, so a rule enforced here
+cannot be dodged through another door.
+
+The promise: what is published is exactly the snapshot that someone other than
+its authors approved, and every later change is visible as such.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from reversion.models import Revision, Version
+
+from stages.models import Country
+
+from .models import (
+    Alert,
+    Approval,
+    ChangeKind,
+    Level,
+    Publication,
+    PublishedDetermination,
+    Submission,
+    Withdrawal,
+    WorkflowEvent,
+)
+from .roles import REVIEWERS
+from .snapshot import build_snapshot, snapshot_hash, snapshot_queryset, text_fields
+from .text import dangling_markers, describe_dangling, find_markers
+
+
+class WorkflowError(Exception):
+    """A refused transition. The message tells a person what to do about it."""
+
+
+STALE_MESSAGE = (
+    "This submission is stale: the alert was edited after it was submitted. Submit again."
+)
+
+
+# --- Queries the transitions (and the admin) rely on ---------------------------------
+
+
+def latest_publication(alert):
+    """The newest publication of the alert, live or scheduled."""
+    return alert.publications.order_by("-number").first()
+
+
+def live_publication(alert, now=None):
+    return Publication.objects.latest_live(now).filter(alert=alert).first()
+
+
+def open_submission(alert):
+    return alert.submissions.filter(status=Submission.Status.PENDING).first()
+
+
+def _alert_versions(alert):
+    return Version.objects.filter(
+        content_type=ContentType.objects.get_for_model(Alert), object_id=str(alert.pk)
+    )
+
+
+def latest_revision(alert):
+    """The newest django-reversion revision that recorded this alert."""
+    version = _alert_versions(alert).select_related("revision").order_by("-revision_id").first()
+    return version.revision if version else None
+
+
+def editors_since_last_publication(alert):
+    """Users who saved the alert after the revision its last publication was built from.
+
+    Taken from the reversion history, not from who pressed "submit", so having
+    someone else submit one's own work does not make one eligible to approve it.
+    """
+    last = latest_publication(alert)
+    revisions = Revision.objects.filter(
+        pk__in=_alert_versions(alert).values("revision_id"), user__isnull=False
+    )
+    if last is not None:
+        revisions = revisions.filter(pk__gt=last.submission.revision_id)
+    return set(get_user_model().objects.filter(pk__in=revisions.values("user_id")))
+
+
+def is_stale(submission):
+    """True when the alert changed after it was submitted (or was deleted)."""
+    alert = Alert.objects.filter(pk=submission.alert_id).first()
+    if alert is None:
+        return True
+    newest = latest_revision(alert)
+    if newest is not None and newest.pk != submission.revision_id:
+        return True
+    return snapshot_hash(build_snapshot(alert)) != submission.snapshot_hash
+
+
+def approval_refusal(user, submission):
+    """Why ``user`` may not approve ``submission`` now, or None if they may."""
+    if not user.has_perm("alerts.review_alert"):
+        return "Only reviewers can approve a submission."
+    if submission.status != Submission.Status.PENDING:
+        return f"This submission is not awaiting review (it is {submission.get_status_display().lower()})."
+    if user.pk == submission.submitted_by_id:
+        return "You submitted this alert, so someone else must approve it."
+    if user in editors_since_last_publication(submission.alert):
+        return "You edited this alert since its last publication, so someone else must approve it."
+    if submission.approvals.filter(reviewer=user).exists():
+        return "You have already approved this submission; a second reviewer must approve it."
+    return None
+
+
+def awaiting_review_by(user):
+    """Open submissions ``user`` may approve: the reviewer's queue."""
+    if not user.has_perm("alerts.review_alert"):
+        return []
+    pending = (
+        Submission.objects.filter(status=Submission.Status.PENDING)
+        .select_related("alert", "submitted_by")
+        .order_by("submitted_at")
+    )
+    return [s for s in pending if approval_refusal(user, s) is None]
+
+
+def escalations(snapshot, alert):
+    """Reasons why this snapshot needs two approvers (empty list if it does not)."""
+    reasons = []
+    last = latest_publication(alert)
+    if snapshot["level"] == Level.EMERGENCY and (last is None or last.level < Level.EMERGENCY):
+        reasons.append("raises the level to Genocide Emergency")
+    highest = {}
+    for rating in snapshot["ratings"]:
+        highest[rating["country"]] = max(highest.get(rating["country"], 0), rating["stage"])
+    current = current_highest_stages(highest.keys())
+    for slug, stage in sorted(highest.items()):
+        # A country never determined before has nothing to be raised above; its first
+        # determination is reviewed like any other content.
+        if slug in current and stage > current[slug]:
+            reasons.append(f"raises {slug}'s highest stage from {current[slug]} to {stage}")
+    return reasons
+
+
+def current_highest_stages(country_slugs, now=None):
+    """Each country's highest stage in its most recent live published determination."""
+    result = {}
+    live = Publication.objects.latest_live(now)
+    rows = (
+        PublishedDetermination.objects.filter(
+            country__slug__in=list(country_slugs), publication__in=live
+        )
+        .select_related("country")
+        .order_by("country_id", "-go_live_at", "-stage_id")
+    )
+    latest_time = {}
+    for row in rows:
+        slug = row.country.slug
+        if slug not in latest_time:
+            latest_time[slug] = row.go_live_at
+            result[slug] = row.stage_id
+        elif row.go_live_at == latest_time[slug]:
+            result[slug] = max(result[slug], row.stage_id)
+    return result
+
+
+def submission_problems(snapshot):
+    """What must be fixed before this snapshot can be submitted."""
+    problems = []
+    numbers = {c["number"] for c in snapshot["citations"]}
+    dangling = dangling_markers(text_fields(snapshot), numbers)
+    if dangling:
+        problems.append(f"Citation markers point to no citation: {describe_dangling(dangling)}.")
+    alert_countries = {c["slug"] for c in snapshot["countries"]}
+    for rating in snapshot["ratings"]:
+        where = f"{rating['country_name']}, stage {rating['stage']}"
+        if rating["country"] not in alert_countries:
+            problems.append(
+                f"The determination for {where} names a country that is not among the "
+                f"alert's countries. Add {rating['country_name']} to the countries."
+            )
+        if not any(n in numbers for n in find_markers(rating["rationale"])):
+            problems.append(
+                f"The determination for {where} needs a rationale that cites at least one "
+                "source, e.g. [1]."
+            )
+    return problems
+
+
+# --- Internals -----------------------------------------------------------------------
+
+
+def _require(user, perm, message):
+    if not (user and user.is_active and user.has_perm(perm)):
+        raise WorkflowError(message)
+
+
+def _record(*, alert, action, actor, submission=None, publication=None, frm="", to="", comment=""):
+    return WorkflowEvent.objects.create(
+        alert=alert,
+        alert_ref=alert.pk,
+        alert_title=alert.title,
+        action=action,
+        actor=actor,
+        actor_name=actor.get_username(),
+        submission=submission,
+        publication=publication,
+        from_state=frm,
+        to_state=to,
+        comment=comment,
+    )
+
+
+def _mail_after_commit(subject, body, recipients):
+    recipients = sorted({r for r in recipients if r})
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        )
+
+
+def _reviewer_emails(exclude=()):
+    User = get_user_model()
+    return (
+        User.objects.filter(groups__name=REVIEWERS, is_active=True)
+        .exclude(pk__in=[u.pk for u in exclude])
+        .values_list("email", flat=True)
+    )
+
+
+def _admin_url(name, *args):
+    from django.urls import reverse
+
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _lock_alert(alert):
+    # Serialises transitions on one alert (a no-op on SQLite, which locks the whole file).
+    return Alert.objects.select_for_update().get(pk=alert.pk)
+
+
+def state_label(alert):
+    from .states import alert_state
+
+    return alert_state(alert)
+
+
+# --- Transitions ---------------------------------------------------------------------
+
+
+def submit(*, alert, user, change_note="", change_kind=None, go_live_at=None):
+    """Put the alert's current working copy up for review, pinned to its revision."""
+    _require(user, "alerts.submit_alert", "Only editors can submit an alert for review.")
+    with transaction.atomic():
+        alert = _lock_alert(alert)
+        if Withdrawal.objects.filter(alert=alert).exists():
+            raise WorkflowError("This alert was withdrawn and cannot be submitted again.")
+        revision = latest_revision(alert)
+        if revision is None:
+            raise WorkflowError(
+                "This alert has no saved version to submit. Save it in the admin first."
+            )
+        snapshot = build_snapshot(snapshot_queryset().get(pk=alert.pk))
+        problems = submission_problems(snapshot)
+        if problems:
+            raise WorkflowError("This alert cannot be submitted yet: " + " ".join(problems))
+        published_before = alert.publications.exists()
+        change_note = (change_note or "").strip()
+        if published_before:
+            if change_kind not in (ChangeKind.UPDATE, ChangeKind.CORRECTION):
+                raise WorkflowError(
+                    "This alert has been published: say whether this is an update or a correction."
+                )
+            if not change_note:
+                raise WorkflowError(
+                    "This alert has been published: write a public change note saying what "
+                    "changed and why."
+                )
+        else:
+            change_kind = ChangeKind.FIRST
+        if go_live_at is not None and go_live_at <= timezone.now():
+            raise WorkflowError("The go-live time must be in the future (or left empty).")
+        from_state = state_label(alert)
+        previous = open_submission(alert)
+        if previous is not None:
+            previous.status = Submission.Status.SUPERSEDED
+            previous.decided_at = timezone.now()
+            previous.save(update_fields=["status", "decided_at"])
+            _record(
+                alert=alert,
+                action=WorkflowEvent.Action.SUPERSEDED,
+                actor=user,
+                submission=previous,
+                frm="in_review",
+                to="superseded",
+            )
+        reasons = escalations(snapshot, alert)
+        submission = Submission.objects.create(
+            alert=alert,
+            revision=revision,
+            snapshot=snapshot,
+            snapshot_hash=snapshot_hash(snapshot),
+            submitted_by=user,
+            change_kind=change_kind,
+            change_note=change_note,
+            go_live_at=go_live_at,
+            approvals_required=2 if reasons else 1,
+            escalation_reasons=reasons,
+        )
+        _record(
+            alert=alert,
+            action=WorkflowEvent.Action.SUBMITTED,
+            actor=user,
+            submission=submission,
+            frm=from_state,
+            to="in_review",
+            comment=change_note,
+        )
+        _mail_after_commit(
+            f"Review requested: {alert.title}",
+            f"{user.get_username()} submitted “{alert.title}” for review.\n"
+            + (f"It needs two approvals: {'; '.join(reasons)}.\n" if reasons else "")
+            + f"\nReview it at {_admin_url('admin:alerts_submission_change', submission.pk)}\n",
+            _reviewer_emails(exclude=[user]),
+        )
+    return submission
+
+
+def request_changes(*, submission, user, comment):
+    """Send a submission back to its editors with a comment saying what to fix."""
+    _require(user, "alerts.review_alert", "Only reviewers can request changes.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise WorkflowError("Say what needs to change: a comment is required.")
+    with transaction.atomic():
+        _lock_alert(submission.alert)
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        if submission.status != Submission.Status.PENDING:
+            raise WorkflowError(
+                f"This submission is not awaiting review (it is "
+                f"{submission.get_status_display().lower()})."
+            )
+        submission.status = Submission.Status.CHANGES_REQUESTED
+        submission.decided_at = timezone.now()
+        submission.save(update_fields=["status", "decided_at"])
+        _record(
+            alert=submission.alert,
+            action=WorkflowEvent.Action.CHANGES_REQUESTED,
+            actor=user,
+            submission=submission,
+            frm="in_review",
+            to="changes_requested",
+            comment=comment,
+        )
+        _mail_after_commit(
+            f"Changes requested: {submission.alert.title}",
+            f"{user.get_username()} asked for changes to “{submission.alert.title}”:\n\n"
+            f"{comment}\n\nEdit it at {_admin_url('admin:alerts_alert_change', submission.alert_id)}\n",
+            [submission.submitted_by.email],
+        )
+    return submission
+
+
+def approve(*, submission, user, comment=""):
+    """Approve a submission; the last required approval publishes its exact snapshot.
+
+    Returns the new Publication, or None when a second approval is still needed.
+    """
+    _require(user, "alerts.review_alert", "Only reviewers can approve a submission.")
+    with transaction.atomic():
+        alert = _lock_alert(submission.alert)
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        if submission.status == Submission.Status.PENDING and is_stale(submission):
+            raise WorkflowError(STALE_MESSAGE)
+        refusal = approval_refusal(user, submission)
+        if refusal:
+            raise WorkflowError(refusal)
+        Approval.objects.create(submission=submission, reviewer=user, comment=comment.strip())
+        approvals = list(submission.approvals.select_related("reviewer"))
+        if len(approvals) < submission.approvals_required:
+            _record(
+                alert=alert,
+                action=WorkflowEvent.Action.APPROVED,
+                actor=user,
+                submission=submission,
+                frm="in_review",
+                to="awaiting_second_approval",
+                comment=comment,
+            )
+            return None
+        publication = _publish(alert=alert, submission=submission, approvals=approvals)
+        scheduled = publication.go_live_at > timezone.now()
+        _record(
+            alert=alert,
+            action=WorkflowEvent.Action.SCHEDULED if scheduled else WorkflowEvent.Action.PUBLISHED,
+            actor=user,
+            submission=submission,
+            publication=publication,
+            frm="in_review",
+            to="scheduled" if scheduled else "published",
+            comment=comment,
+        )
+        when = (
+            f"It goes live at {publication.go_live_at:%Y-%m-%d %H:%M} UTC."
+            if scheduled
+            else "It is live now."
+        )
+        _mail_after_commit(
+            f"Approved: {alert.title}",
+            f"“{alert.title}” was approved by "
+            f"{', '.join(publication.approvers)} as publication {publication.number}. {when}\n",
+            [submission.submitted_by.email],
+        )
+    return publication
+
+
+def _publish(*, alert, submission, approvals):
+    now = timezone.now()
+    last = latest_publication(alert)
+    snapshot = submission.snapshot
+    publication = Publication.objects.create(
+        alert=alert,
+        number=(last.number + 1) if last else 1,
+        submission=submission,
+        snapshot=snapshot,
+        snapshot_hash=submission.snapshot_hash,
+        change_kind=submission.change_kind,
+        change_note=submission.change_note,
+        approvers=[a.reviewer.get_username() for a in approvals],
+        published_at=now,
+        go_live_at=max(submission.go_live_at or now, now),
+        title=snapshot["title"],
+        slug=snapshot["slug"],
+        level=snapshot["level"],
+        issued_on=snapshot["issued_on"],
+    )
+    countries = {
+        c.slug: c
+        for c in Country.objects.filter(slug__in={r["country"] for r in snapshot["ratings"]})
+    }
+    PublishedDetermination.objects.bulk_create(
+        [
+            PublishedDetermination(
+                publication=publication,
+                alert=alert,
+                country=countries[r["country"]],
+                stage_id=r["stage"],
+                go_live_at=publication.go_live_at,
+            )
+            for r in snapshot["ratings"]
+        ]
+    )
+    submission.status = Submission.Status.PUBLISHED
+    submission.decided_at = now
+    submission.save(update_fields=["status", "decided_at"])
+    return publication
+
+
+def withdraw(*, alert, user, reason):
+    """Take a published alert down, publicly, with a reason."""
+    _require(user, "alerts.withdraw_alert", "Only reviewers can withdraw an alert.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Give the public reason for the withdrawal.")
+    with transaction.atomic():
+        alert = _lock_alert(alert)
+        if Withdrawal.objects.filter(alert=alert).exists():
+            raise WorkflowError("This alert has already been withdrawn.")
+        if not alert.publications.exists():
+            raise WorkflowError("Only a published alert can be withdrawn; this one never was.")
+        from_state = state_label(alert)
+        withdrawal = Withdrawal.objects.create(alert=alert, reason=reason, withdrawn_by=user)
+        pending = open_submission(alert)
+        if pending is not None:
+            pending.status = Submission.Status.SUPERSEDED
+            pending.decided_at = timezone.now()
+            pending.save(update_fields=["status", "decided_at"])
+        _record(
+            alert=alert,
+            action=WorkflowEvent.Action.WITHDRAWN,
+            actor=user,
+            publication=latest_publication(alert),
+            frm=from_state,
+            to="withdrawn",
+            comment=reason,
+        )
+        _mail_after_commit(
+            f"Withdrawn: {alert.title}",
+            f"{user.get_username()} withdrew “{alert.title}”.\n\nReason: {reason}\n",
+            list(_reviewer_emails(exclude=[user]))
+            + [alert.created_by.email if alert.created_by else ""],
+        )
+    return withdrawal

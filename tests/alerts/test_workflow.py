@@ -1,0 +1,374 @@
+import datetime
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from alerts import workflow
+from alerts.editing import revision
+from alerts.models import (
+    Alert,
+    ChangeKind,
+    ImmutableError,
+    Level,
+    Publication,
+    PublishedDetermination,
+    Submission,
+    WorkflowEvent,
+)
+from alerts.roles import EDITORS, REVIEWERS
+from alerts.snapshot import build_snapshot, snapshot_hash
+from stages.models import StageRating
+from tests.alerts.workflow_helpers import (
+    actions_of,
+    assert_live_snapshot,
+    assert_refused,
+    assert_state,
+    publish,
+)
+from tests.builders import edit_alert, make_alert, make_country, make_reviewer, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewers(db):
+    return [make_reviewer("rev_a"), make_reviewer("rev_b")]
+
+
+@pytest.fixture
+def published(alert, editor, reviewers):
+    return publish(alert, editor=editor, reviewers=reviewers)
+
+
+# --- Submission ----------------------------------------------------------------------
+
+
+def test_submission_pins_revision_snapshot_and_hash(alert, editor):
+    submission = workflow.submit(alert=alert, user=editor)
+
+    assert submission.revision == workflow.latest_revision(alert)
+    assert submission.snapshot == build_snapshot(alert)
+    assert submission.snapshot_hash == snapshot_hash(submission.snapshot)
+    assert submission.submitted_by == editor
+    assert submission.change_kind == ChangeKind.FIRST
+    assert_state(alert, "in_review")
+    assert actions_of(alert) == ["submitted"]
+
+
+def test_submitting_with_a_dangling_marker_is_refused(alert, editor):
+    edit_alert(alert, user=editor, assessment="Cites a missing source [5].")
+    assert_refused("Assessment cites [5]", workflow.submit, alert=alert, user=editor)
+
+
+def test_submitting_a_rating_for_a_country_not_on_the_alert_is_refused(alert, editor):
+    with revision(user=editor, comment="rated Sudan"):
+        StageRating.objects.create(
+            alert=alert, country=make_country("Sudan"), stage_id=5, rationale="Militias [1]."
+        )
+        alert.save()
+    assert_refused("not among the alert's countries", workflow.submit, alert=alert, user=editor)
+
+
+def test_submitting_a_rating_without_a_cited_rationale_is_refused(alert, editor):
+    with revision(user=editor, comment="uncited"):
+        rating = alert.ratings.first()
+        rating.rationale = "No source given."
+        rating.save()
+        alert.save()
+    assert_refused("cites at least one source", workflow.submit, alert=alert, user=editor)
+
+
+def test_a_new_submission_supersedes_the_open_one(alert, editor):
+    first = workflow.submit(alert=alert, user=editor)
+    edit_alert(alert, user=editor, title="Retitled")
+    second = workflow.submit(alert=alert, user=editor)
+
+    first.refresh_from_db()
+    assert first.status == Submission.Status.SUPERSEDED
+    assert second.status == Submission.Status.PENDING
+    assert Submission.objects.filter(alert=alert, status="pending").count() == 1
+
+
+def test_after_publication_a_change_note_and_kind_are_required(published, alert, editor):
+    edit_alert(alert, user=editor, summary="Updated summary [1].")
+    assert_refused(
+        "update or a correction", workflow.submit, alert=alert, user=editor, change_note="x"
+    )
+    assert_refused(
+        "public change note",
+        workflow.submit,
+        alert=alert,
+        user=editor,
+        change_kind=ChangeKind.UPDATE,
+    )
+    submission = workflow.submit(
+        alert=alert, user=editor, change_kind=ChangeKind.CORRECTION, change_note="Fixed a date."
+    )
+    assert submission.change_kind == ChangeKind.CORRECTION
+
+
+# --- Review --------------------------------------------------------------------------
+
+
+def test_stale_submission_cannot_be_approved(alert, editor, reviewers):
+    submission = workflow.submit(alert=alert, user=editor)
+    edit_alert(alert, user=editor, summary="Edited after submitting [1].")
+
+    assert_refused(
+        workflow.STALE_MESSAGE, workflow.approve, submission=submission, user=reviewers[0]
+    )
+    assert not Publication.objects.filter(alert=alert).exists()
+
+
+def test_submitter_cannot_approve_even_as_reviewer(alert, editor):
+    both = make_user("both", groups=[EDITORS, REVIEWERS])
+    submission = workflow.submit(alert=alert, user=both)
+    assert_refused("You submitted", workflow.approve, submission=submission, user=both)
+
+
+def test_an_editor_of_the_alert_cannot_approve_when_someone_else_submits(alert, editor):
+    both = make_user("both", groups=[EDITORS, REVIEWERS])
+    edit_alert(alert, user=both, summary="My own words [1].")
+    submission = workflow.submit(alert=alert, user=editor)
+
+    assert_refused("You edited this alert", workflow.approve, submission=submission, user=both)
+    assert submission not in workflow.awaiting_review_by(both)
+
+
+def test_superuser_who_edited_cannot_approve(alert, editor):
+    boss = make_user("boss", superuser=True)
+    edit_alert(alert, user=boss, summary="Boss's edit [1].")
+    submission = workflow.submit(alert=alert, user=editor)
+    assert_refused("You edited this alert", workflow.approve, submission=submission, user=boss)
+
+
+def test_editing_before_the_last_publication_does_not_bar_approval(published, alert, editor):
+    # `editor` wrote version 1; a reviewer who never edited approves the update.
+    both = make_user("both", groups=[EDITORS, REVIEWERS])
+    edit_alert(alert, user=editor, summary="Update [1].")
+    submission = workflow.submit(
+        alert=alert, user=editor, change_kind=ChangeKind.UPDATE, change_note="New facts."
+    )
+    publication = workflow.approve(submission=submission, user=both)
+    assert publication.number == 2
+
+
+def test_emergency_needs_two_distinct_approvers(editor, reviewers):
+    alert = make_alert(author=editor, level=Level.EMERGENCY)
+    submission = workflow.submit(alert=alert, user=editor)
+    assert submission.approvals_required == 2
+
+    assert workflow.approve(submission=submission, user=reviewers[0]) is None
+    assert_state(alert, "awaiting_second_approval")
+    assert_refused("already approved", workflow.approve, submission=submission, user=reviewers[0])
+
+    publication = workflow.approve(submission=submission, user=reviewers[1])
+    assert publication.approvers == ["rev_a", "rev_b"]
+    assert actions_of(alert) == ["submitted", "approved", "published"]
+
+
+def test_raising_a_countrys_highest_stage_needs_two_approvers(published, alert, editor):
+    with revision(user=editor, comment="Armenia escalates"):
+        alert.ratings.create(
+            country=make_country("Armenia"), stage_id=9, rationale="Killings began [1]."
+        )
+        alert.save()
+    submission = workflow.submit(
+        alert=alert, user=editor, change_kind=ChangeKind.UPDATE, change_note="Escalation."
+    )
+    assert submission.approvals_required == 2
+    assert "raises armenia's highest stage from 8 to 9" in submission.escalation_reasons
+
+
+def test_a_non_escalating_update_needs_one_approver(published, alert, editor):
+    edit_alert(alert, user=editor, summary="Clarified wording [1].")
+    submission = workflow.submit(
+        alert=alert, user=editor, change_kind=ChangeKind.UPDATE, change_note="Clarified."
+    )
+    assert submission.approvals_required == 1
+
+
+def test_request_changes_needs_a_comment_and_returns_it_to_the_editor(alert, editor, reviewers):
+    submission = workflow.submit(alert=alert, user=editor)
+    assert_refused(
+        "comment is required",
+        workflow.request_changes,
+        submission=submission,
+        user=reviewers[0],
+        comment=" ",
+    )
+    workflow.request_changes(submission=submission, user=reviewers[0], comment="Cite the UN.")
+    assert_state(alert, "changes_requested")
+    assert_refused(
+        "not awaiting review", workflow.approve, submission=submission, user=reviewers[1]
+    )
+
+
+def test_queue_leaves_out_what_the_reviewer_may_not_approve(editor, reviewers):
+    mine = make_alert(author=reviewers[0], title="Written by a reviewer")
+    theirs = make_alert(author=editor, title="Written by the editor")
+    own = workflow.submit(alert=mine, user=editor)
+    other = workflow.submit(alert=theirs, user=editor)
+
+    assert workflow.awaiting_review_by(reviewers[0]) == [other]
+    assert workflow.awaiting_review_by(reviewers[1]) == [own, other]
+    assert workflow.awaiting_review_by(editor) == []
+
+
+# --- Publication ---------------------------------------------------------------------
+
+
+def test_publication_is_the_approved_snapshot_numbered_per_alert(published, alert):
+    assert published.number == 1
+    assert published.snapshot == published.submission.snapshot
+    assert published.snapshot_hash == snapshot_hash(published.snapshot)
+    assert published.change_kind == ChangeKind.FIRST
+    assert_state(alert, "published")
+    assert sorted(
+        PublishedDetermination.objects.filter(publication=published).values_list(
+            "country__name", "stage_id"
+        )
+    ) == [("Armenia", 8), ("Azerbaijan", 9), ("Azerbaijan", 10)]
+
+
+def test_publication_cannot_be_changed_or_deleted_by_any_path(published):
+    published.title = "Rewritten history"
+    with pytest.raises(ImmutableError):
+        published.save()
+    with pytest.raises(ImmutableError):
+        published.delete()
+    with pytest.raises(ImmutableError):
+        Publication.objects.filter(pk=published.pk).update(title="x")
+    with pytest.raises(ImmutableError):
+        Publication.objects.filter(pk=published.pk).delete()
+    with pytest.raises(ImmutableError):
+        PublishedDetermination.objects.filter(publication=published).delete()
+    with pytest.raises(ImmutableError):
+        WorkflowEvent.objects.all().update(comment="x")
+    published.refresh_from_db()
+    assert published.title != "Rewritten history"
+
+
+def test_editing_after_publication_leaves_the_public_version_unchanged(published, alert, editor):
+    edit_alert(alert, user=editor, title="Working copy moved on")
+
+    live = assert_live_snapshot(alert, published.snapshot)
+    assert live.title != "Working copy moved on"
+    assert_state(alert, "published_with_changes")
+
+
+def test_editing_a_source_after_publication_leaves_the_publication_unchanged(published, alert):
+    source = alert.citations.get(number=1).source
+    source.title = "A different title"
+    source.save()
+
+    published.refresh_from_db()
+    assert published.snapshot["citations"][0]["source"]["title"] != "A different title"
+
+
+def test_scheduled_publication_is_invisible_until_go_live(alert, editor, reviewers):
+    go_live = timezone.now() + datetime.timedelta(days=2)
+    publication = publish(alert, editor=editor, reviewers=reviewers, go_live_at=go_live)
+    before = go_live - datetime.timedelta(seconds=1)
+
+    assert publication.go_live_at == go_live
+    assert not Publication.objects.live(before).filter(pk=publication.pk).exists()
+    assert_state(alert, "scheduled", now=before)
+    assert Publication.objects.live(go_live).filter(pk=publication.pk).exists()
+    assert_state(alert, "published", now=go_live)
+
+
+def test_newer_publication_replaces_the_older_only_when_live(published, alert, editor, reviewers):
+    edit_alert(alert, user=editor, title="Second version")
+    go_live = timezone.now() + datetime.timedelta(hours=1)
+    second = publish(
+        alert,
+        editor=editor,
+        reviewers=reviewers,
+        change_kind=ChangeKind.UPDATE,
+        change_note="New facts.",
+        go_live_at=go_live,
+    )
+    assert workflow.live_publication(alert) == published
+    assert workflow.live_publication(alert, now=go_live) == second
+
+
+# --- Withdrawal ----------------------------------------------------------------------
+
+
+def test_reviewer_withdraws_with_a_public_reason(published, alert, reviewers, editor):
+    assert_refused(
+        "Only reviewers", workflow.withdraw, alert=alert, user=editor, reason="Wrong"
+    )
+    assert_refused("reason", workflow.withdraw, alert=alert, user=reviewers[0], reason="")
+
+    withdrawal = workflow.withdraw(alert=alert, user=reviewers[0], reason="Sources retracted.")
+
+    assert withdrawal.reason == "Sources retracted."
+    assert not Publication.objects.live().filter(alert=alert).exists()
+    assert_state(alert, "withdrawn")
+    assert actions_of(alert)[-1] == "withdrawn"
+
+
+def test_an_unpublished_alert_cannot_be_withdrawn(alert, reviewers):
+    assert_refused("never was", workflow.withdraw, alert=alert, user=reviewers[0], reason="x")
+
+
+# --- Audit and mail ------------------------------------------------------------------
+
+
+def test_events_record_actor_states_and_comments(alert, editor, reviewers):
+    submission = workflow.submit(alert=alert, user=editor)
+    workflow.request_changes(submission=submission, user=reviewers[0], comment="Add sources.")
+    edit_alert(alert, user=editor, summary="With sources [1][2].")
+    submission = workflow.submit(alert=alert, user=editor)
+    workflow.approve(submission=submission, user=reviewers[0], comment="Good.")
+
+    events = list(WorkflowEvent.objects.filter(alert=alert).order_by("created_at", "id"))
+    assert [(e.action, e.actor_name, e.from_state, e.to_state) for e in events] == [
+        ("submitted", "editor", "draft", "in_review"),
+        ("changes_requested", "rev_a", "in_review", "changes_requested"),
+        ("submitted", "editor", "changes_requested", "in_review"),
+        ("published", "rev_a", "in_review", "published"),
+    ]
+    assert events[1].comment == "Add sources."
+
+
+def test_events_survive_deletion_of_the_alert(alert, editor, reviewers):
+    submission = workflow.submit(alert=alert, user=editor)
+    workflow.request_changes(submission=submission, user=reviewers[0], comment="No.")
+    pk, title = alert.pk, alert.title
+    with revision(user=editor, comment="deleted"):
+        Alert.objects.get(pk=pk).delete()
+
+    events = WorkflowEvent.objects.filter(alert_ref=pk)
+    assert events.count() == 2
+    assert {e.alert_title for e in events} == {title}
+    assert all(e.alert_id is None for e in events)
+
+
+def test_mail_is_sent_after_commit(alert, editor, reviewers, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = workflow.submit(alert=alert, user=editor)
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) == {"rev_a@example.org", "rev_b@example.org"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(submission=submission, user=reviewers[0])
+    assert mail.outbox[-1].to == ["editor@example.org"]
+    assert "publication 1" in mail.outbox[-1].body
+
+
+def test_a_rolled_back_transition_sends_no_mail(alert, editor, reviewers):
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        workflow.submit(alert=alert, user=editor)
+        raise Abort
+
+    assert not Submission.objects.filter(alert=alert).exists()
+    assert not WorkflowEvent.objects.filter(alert_ref=alert.pk).exists()
+    assert mail.outbox == []
