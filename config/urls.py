@@ -1,18 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from alerts import staff_views
-
-staff_patterns = (
-    [
-        path("alerts/<int:pk>/preview/", staff_views.alert_preview, name="alert_preview"),
-    ],
-    "staff",
-)
-
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("staff/", include(staff_patterns)),
+    path("staff/", include("alerts.staff_urls")),
+    path("", include("alerts.public_urls")),
 ]
 
 admin.site.site_header = "Genocide alerts — editorial"
