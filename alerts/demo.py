@@ -31,12 +31,9 @@ from .text import dangling_markers, describe_dangling
 # --- Users -----------------------------------------------------------------------------
 
 EDITOR_USERNAME = "editor"
-DEMO_USERS = [
-    (EDITOR_USERNAME, EDITORS),
-    # Two reviewers, so that the two-approver rule for an Emergency can be tried.
-    ("reviewer1", REVIEWERS),
-    ("reviewer2", REVIEWERS),
-]
+# Two reviewers, so that the two-approver rule for an Emergency can be tried.
+REVIEWER_USERNAMES = ("reviewer1", "reviewer2")
+DEMO_USERS = [(EDITOR_USERNAME, EDITORS)] + [(name, REVIEWERS) for name in REVIEWER_USERNAMES]
 
 
 def ensure_demo_users():

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from reversion.models import Version
 
 from alerts.demo import ALERT_SLUG
-from alerts.models import Alert, Level
+from alerts.models import Alert, Level, Publication, WorkflowEvent
 from alerts.snapshot import build_snapshot, text_fields
 from alerts.text import dangling_markers, find_markers
 from sources.models import Citation, Source
@@ -212,3 +212,27 @@ def test_turning_demo_mode_on_later_adds_users_and_leaves_the_alert(settings):
     assert len(PASSWORD_RE.findall(output)) == 3
     assert "already exists" in output
     assert demo_alert().created_by is None
+
+
+def test_demo_alert_is_published_through_the_workflow_by_two_reviewers(settings):
+    settings.DEMO_MODE = True
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+
+    alert = Alert.objects.get()
+    publication = alert.publications.get()
+    assert publication.number == 1
+    assert publication.approvers == ["reviewer1", "reviewer2"]
+    assert publication.submission.submitted_by.username == "editor"
+    assert list(
+        WorkflowEvent.objects.filter(alert=alert)
+        .order_by("created_at", "id")
+        .values_list("action", flat=True)
+    ) == ["submitted", "approved", "published"]
+    assert Publication.objects.live().filter(alert=alert).exists()
+
+
+def test_without_demo_mode_nothing_is_published(settings):
+    settings.DEMO_MODE = False
+    call_command("load_demo", stdout=StringIO())
+    assert not Publication.objects.exists()

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from alerts.demo import EDITOR_USERNAME, ensure_demo_users, load_demo_content
+from alerts.demo import EDITOR_USERNAME, REVIEWER_USERNAMES, ensure_demo_users, load_demo_content
 from alerts.roles import ensure_roles
+from alerts.workflow import approve, open_submission, submit
 
 
 class Command(BaseCommand):
@@ -26,6 +27,9 @@ class Command(BaseCommand):
             else:
                 lines.append("DEMO_MODE is off: no demo users created; the alert has no author.")
             alert, created = load_demo_content(editor)
+            published = None
+            if settings.DEMO_MODE and not alert.publications.exists():
+                published = self._publish(alert, users)
 
         if created:
             lines.append(
@@ -37,8 +41,23 @@ class Command(BaseCommand):
             )
         else:
             lines.append(f'Demo alert "{alert.slug}" already exists; left untouched.')
+        if published is not None:
+            lines.append(
+                f"Published it as publication {published.number} through the review workflow "
+                f"(submitted by {EDITOR_USERNAME}, approved by {', '.join(published.approvers)})."
+            )
         for line in lines:
             self.stdout.write(line)
+
+    def _publish(self, alert, users):
+        """The demo goes through the same functions as real work: an Emergency needs two."""
+        by_name = {user.username: user for user, _, _ in users}
+        submission = open_submission(alert) or submit(alert=alert, user=by_name[EDITOR_USERNAME])
+        publication = None
+        for name in REVIEWER_USERNAMES[: submission.approvals_required]:
+            if not submission.approvals.filter(reviewer=by_name[name]).exists():
+                publication = approve(submission=submission, user=by_name[name])
+        return publication
 
     def _user_lines(self, users):
         lines = []
