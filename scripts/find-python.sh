@@ -5,8 +5,14 @@
 # Each candidate is actually run, not just looked up: a pyenv shim exists for every
 # version pyenv knows, but fails when .python-version selects another one.
 
+# pyenv's own installs come last, for when its shims select an older version.
+pyenv_pythons=""
+if command -v pyenv >/dev/null 2>&1; then
+    pyenv_pythons=$(ls -1d "$(pyenv root)"/versions/3.*/bin/python3 2>/dev/null | sort -r -V)
+fi
+
 rejected=""
-for candidate in ${PYTHON:-} python3.13 python3.12 python3 python; do
+for candidate in ${PYTHON:-} python3.13 python3.12 python3 python $pyenv_pythons; do
     command -v "$candidate" >/dev/null 2>&1 || continue
     if ! "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
         rejected="$rejected $candidate"
