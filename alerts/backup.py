@@ -1,0 +1,12 @@
+"""What a logical backup (dumpdata) leaves out, because migrate recreates it.
+
+Used by docs/deploy.md's commands and by the round-trip test, so they agree.
+"""
+
+DUMP_EXCLUDES = [
+    "contenttypes",  # rebuilt by migrate; referred to by natural key everywhere else
+    "auth.permission",  # likewise
+    "sessions",  # logins are not worth restoring
+    "admin.logentry",  # the admin's own log; the editorial record is reversion + events
+    "axes",  # login-throttling counters
+]
