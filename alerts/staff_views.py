@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
+from .models import Submission
 from .presentation import present
 from .snapshot import build_snapshot, snapshot_queryset
 
@@ -32,4 +33,23 @@ def alert_preview(request, pk):
     alert = get_object_or_404(snapshot_queryset(), pk=pk)
     return render_snapshot_page(
         request, build_snapshot(alert), heading="Preview of the working copy (not published)"
+    )
+
+
+@never_cache
+def submission_preview(request, pk):
+    """The exact snapshot pinned by a submission: what the reviewer is asked to approve."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_preview(request.user):
+        raise PermissionDenied("You may not preview alerts.")
+    submission = get_object_or_404(Submission.objects.select_related("submitted_by"), pk=pk)
+    return render_snapshot_page(
+        request,
+        submission.snapshot,
+        heading=(
+            f"Preview of the version submitted by {submission.submitted_by.get_username()} "
+            f"on {submission.submitted_at:%Y-%m-%d %H:%M} UTC "
+            f"({submission.get_status_display().lower()}; not published)"
+        ),
     )
