@@ -1,12 +1,37 @@
+"""The editorial admin: editing alerts, and every step of the review workflow.
+
+The workflow buttons here only collect what a transition needs and call
+``alerts.workflow``; the rules (who may do what, when) live there, so a refused
+transition is shown as an error message and changes nothing.
+"""
+
 from django import forms
-from django.contrib import admin
-from django.urls import reverse
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from reversion.admin import VersionAdmin
 
 from sources.models import Citation
 from stages.models import StageEvidence, StageRating
 
-from .models import Alert, Publication, Recommendation, Submission, WorkflowEvent
+from . import workflow
+from .diff import diff_snapshots
+from .models import (
+    Alert,
+    ChangeKind,
+    Publication,
+    Recommendation,
+    Submission,
+    Withdrawal,
+    WorkflowEvent,
+)
+from .snapshot import build_snapshot
+from .states import STATES, alert_state, with_state
 from .text import dangling_markers, describe_dangling
 
 
@@ -101,10 +126,118 @@ class CitationFormSet(forms.BaseInlineFormSet):
 CitationInline.formset = CitationFormSet
 
 
+# --- Workflow forms ------------------------------------------------------------------
+
+
+class SubmitForm(forms.Form):
+    """What submitting needs: a public change note after the first publication, and an
+    optional go-live time (embargo)."""
+
+    change_kind = forms.ChoiceField(
+        label="Kind of change",
+        choices=[(ChangeKind.UPDATE, "Update"), (ChangeKind.CORRECTION, "Correction")],
+        widget=forms.RadioSelect,
+        help_text="An update adds new facts or assessments; a correction fixes an error.",
+    )
+    change_note = forms.CharField(
+        label="Public change note",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text="Shown to the public with this version: what changed and why.",
+    )
+    go_live_at = forms.DateTimeField(
+        label="Go-live time (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty to publish as soon as it is approved.",
+    )
+
+    def __init__(self, *args, published_before, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not published_before:
+            # A first publication has no change note: the whole alert is new.
+            del self.fields["change_kind"]
+            del self.fields["change_note"]
+
+    def transition_kwargs(self):
+        data = self.cleaned_data
+        return {
+            "change_kind": data.get("change_kind") or None,
+            "change_note": data.get("change_note", ""),
+            "go_live_at": data.get("go_live_at"),
+        }
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Public reason",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text="Shown on the alert's page in place of its content.",
+    )
+
+
+class ApproveForm(forms.Form):
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+    )
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        label="What needs to change",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text="Required. The editors receive it by mail and see it on the alert.",
+    )
+
+
+def _events_url(alert_pk):
+    return (
+        reverse("admin:alerts_workflowevent_changelist") + "?" + urlencode({"alert_ref": alert_pk})
+    )
+
+
+def _base_publication(submission):
+    """What a submission is compared with: the publication it would replace.
+
+    For a submission that was published, the publication before its own; otherwise
+    the live publication (or, if none is live yet, the latest scheduled one).
+    """
+    alert = submission.alert
+    own = Publication.objects.filter(submission=submission).first()
+    if own is not None:
+        return alert.publications.filter(number__lt=own.number).order_by("-number").first()
+    return workflow.live_publication(alert) or workflow.latest_publication(alert)
+
+
+def _publication_label(publication):
+    if publication is None:
+        return "Nothing published before"
+    if publication.go_live_at > timezone.now():
+        return f"Publication {publication.number} (scheduled, not yet live)"
+    return f"Publication {publication.number}"
+
+
+# --- Alerts --------------------------------------------------------------------------
+
+
+class WorkflowStateFilter(admin.SimpleListFilter):
+    title = "workflow state"
+    parameter_name = "workflow_state"
+
+    def lookups(self, request, model_admin):
+        return list(STATES.items())
+
+    def queryset(self, request, queryset):
+        if self.value() in STATES:
+            return queryset.filter(workflow_state=self.value())
+        return queryset
+
+
 @admin.register(Alert)
 class AlertAdmin(VersionAdmin):
-    list_display = ["title", "level", "country_list", "issued_on", "updated_at"]
-    list_filter = ["level", "countries", "updated_at"]
+    list_display = ["title", "state", "level", "country_list", "issued_on", "updated_at"]
+    list_filter = [WorkflowStateFilter, "level", "countries", "updated_at"]
     search_fields = ["title", "slug", "summary", "countries__name"]
     date_hierarchy = "issued_on"
     prepopulated_fields = {"slug": ["title"]}
@@ -117,7 +250,13 @@ class AlertAdmin(VersionAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("countries")
+        # The state is computed in the same query, so the changelist stays one query
+        # however many alerts it shows.
+        return with_state(super().get_queryset(request)).prefetch_related("countries")
+
+    @admin.display(description="State", ordering="workflow_state")
+    def state(self, obj):
+        return STATES.get(obj.workflow_state, obj.workflow_state)
 
     @admin.display(description="Countries")
     def country_list(self, obj):
@@ -136,14 +275,208 @@ class AlertAdmin(VersionAdmin):
             formset.sibling_formsets = formsets
         return formsets, inline_instances
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.pk:
-            context["preview_url"] = reverse("staff:alert_preview", args=[obj.pk])
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
     # The public page shows the latest publication, not this working copy; the
     # preview link on the change page shows the working copy.
     view_on_site = False
+
+    # --- Workflow on the change page ---------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/submit/", view(self.submit_view), name="alerts_alert_submit"),
+            path(
+                "<path:object_id>/withdraw/",
+                view(self.withdraw_view),
+                name="alerts_alert_withdraw",
+            ),
+            path("<path:object_id>/diff/", view(self.diff_view), name="alerts_alert_diff"),
+        ] + super().get_urls()
+
+    def workflow_context(self, request, alert):
+        """State, links and the buttons this user may use, for the change page."""
+        user = request.user
+        state = getattr(alert, "workflow_state", None) or alert_state(alert)
+        withdrawn = state == "withdrawn"
+        published = alert.publications.exists()
+        pending = workflow.open_submission(alert)
+        context = {
+            "workflow_state": state,
+            "workflow_state_label": STATES[state],
+            "preview_url": reverse("staff:alert_preview", args=[alert.pk]),
+            "diff_url": reverse("admin:alerts_alert_diff", args=[alert.pk]),
+            "events_url": _events_url(alert.pk),
+            "open_submission": pending,
+            "review_url": (
+                reverse("admin:alerts_submission_change", args=[pending.pk]) if pending else None
+            ),
+            "submit_url": (
+                reverse("admin:alerts_alert_submit", args=[alert.pk])
+                if user.has_perm("alerts.submit_alert") and not withdrawn
+                else None
+            ),
+            "withdraw_url": (
+                reverse("admin:alerts_alert_withdraw", args=[alert.pk])
+                if user.has_perm("alerts.withdraw_alert") and published and not withdrawn
+                else None
+            ),
+            "changes_requested": None,
+        }
+        if state == "changes_requested":
+            context["changes_requested"] = (
+                WorkflowEvent.objects.filter(
+                    alert_ref=alert.pk, action=WorkflowEvent.Action.CHANGES_REQUESTED
+                )
+                .order_by("-created_at", "-id")
+                .first()
+            )
+        return context
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context.update(self.workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _alert_for(self, request, object_id):
+        alert = self.get_object(request, unquote(object_id))
+        if alert is None:
+            raise Http404("No such alert.")
+        if not self.has_view_or_change_permission(request, alert):
+            raise PermissionDenied
+        return alert
+
+    def _form_page(self, request, alert, *, title, form, button, refusal=None, extra=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": alert,
+            "title": title,
+            "form": form,
+            "button": button,
+            "refusal": refusal,
+            "change_url": reverse("admin:alerts_alert_change", args=[alert.pk]),
+            **(extra or {}),
+        }
+        return TemplateResponse(request, "admin/alerts/alert/workflow_form.html", context)
+
+    def submit_view(self, request, object_id):
+        """Submit for review: asks for the change note and an optional go-live time."""
+        alert = self._alert_for(request, object_id)
+        form = SubmitForm(
+            request.POST if request.method == "POST" else None,
+            published_before=alert.publications.exists(),
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                submission = workflow.submit(
+                    alert=alert, user=request.user, **form.transition_kwargs()
+                )
+            except workflow.WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    "Submitted for review. Reviewers have been told; "
+                    + (
+                        "it needs two approvals."
+                        if submission.approvals_required > 1
+                        else "one approval publishes it."
+                    ),
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:alerts_alert_change", args=[alert.pk]))
+        snapshot = build_snapshot(alert)
+        live = workflow.live_publication(alert)
+        return self._form_page(
+            request,
+            alert,
+            title=f"Submit “{alert.title}” for review",
+            form=form,
+            button="Submit for review",
+            refusal=(
+                None
+                if request.user.has_perm("alerts.submit_alert")
+                else "Only editors can submit an alert for review."
+            ),
+            extra={
+                "intro": (
+                    "The reviewers will see exactly the version saved now. Editing the alert "
+                    "after submitting makes the submission stale, and it must be submitted again."
+                ),
+                "problems": workflow.submission_problems(snapshot),
+                "diff": diff_snapshots(
+                    live.snapshot if live else None,
+                    snapshot,
+                    old_label=_publication_label(live),
+                    new_label="Working copy (to be submitted)",
+                ),
+            },
+        )
+
+    def withdraw_view(self, request, object_id):
+        """Withdraw a published alert: asks for the public reason."""
+        alert = self._alert_for(request, object_id)
+        form = WithdrawForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                workflow.withdraw(
+                    alert=alert, user=request.user, reason=form.cleaned_data["reason"]
+                )
+            except workflow.WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    "The alert is withdrawn; its page now shows the reason.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:alerts_alert_change", args=[alert.pk]))
+        if not request.user.has_perm("alerts.withdraw_alert"):
+            refusal = "Only reviewers can withdraw an alert."
+        elif Withdrawal.objects.filter(alert=alert).exists():
+            refusal = "This alert has already been withdrawn."
+        elif not alert.publications.exists():
+            refusal = "Only a published alert can be withdrawn; this one never was."
+        else:
+            refusal = None
+        return self._form_page(
+            request,
+            alert,
+            title=f"Withdraw “{alert.title}”",
+            form=form,
+            button="Withdraw",
+            refusal=refusal,
+            extra={
+                "intro": (
+                    "Withdrawing takes the alert off the public site for good: its page shows "
+                    "the reason instead, and lists, feeds and the API mark it withdrawn."
+                ),
+                "danger": True,
+            },
+        )
+
+    def diff_view(self, request, object_id):
+        """The working copy against the live publication."""
+        alert = self._alert_for(request, object_id)
+        live = workflow.live_publication(alert)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": alert,
+            "title": f"Changes to “{alert.title}” since its live publication",
+            "change_url": reverse("admin:alerts_alert_change", args=[alert.pk]),
+            "preview_url": reverse("staff:alert_preview", args=[alert.pk]),
+            "diff": diff_snapshots(
+                live.snapshot if live else None,
+                build_snapshot(alert),
+                old_label=_publication_label(live),
+                new_label="Working copy",
+            ),
+        }
+        return TemplateResponse(request, "admin/alerts/alert/diff.html", context)
+
+
+# --- Workflow records ----------------------------------------------------------------
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -161,9 +494,139 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Submission)
 class SubmissionAdmin(ReadOnlyAdmin):
+    """Its change page is the reviewer's page: the diff, the preview and the decision."""
+
     list_display = ["alert", "status", "submitted_by", "submitted_at", "change_kind"]
     list_filter = ["status", "change_kind"]
     list_select_related = ["alert", "submitted_by"]
+    change_list_template = "admin/alerts/submission/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "queue/",
+                self.admin_site.admin_view(self.queue_view),
+                name="alerts_submission_queue",
+            ),
+        ] + super().get_urls()
+
+    def queue_view(self, request):
+        """Awaiting my review: open submissions this user may approve."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = [
+            {
+                "submission": submission,
+                "review_url": reverse("admin:alerts_submission_change", args=[submission.pk]),
+                "preview_url": reverse("staff:submission_preview", args=[submission.pk]),
+                "stale": workflow.is_stale(submission),
+            }
+            for submission in workflow.awaiting_review_by(request.user)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Awaiting my review",
+            "rows": rows,
+            "is_reviewer": request.user.has_perm("alerts.review_alert"),
+        }
+        return TemplateResponse(request, "admin/alerts/submission/queue.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The review page. POST approves or requests changes through alerts.workflow."""
+        submission = self.get_object(request, unquote(object_id))
+        if submission is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
+        approve_form = ApproveForm(prefix="approve")
+        changes_form = RequestChangesForm(prefix="changes")
+        if request.method == "POST":
+            action = request.POST.get("action")
+            if action == "approve":
+                approve_form = ApproveForm(request.POST, prefix="approve")
+                form, transition = approve_form, self._approve
+            elif action == "request_changes":
+                changes_form = RequestChangesForm(request.POST, prefix="changes")
+                form, transition = changes_form, self._request_changes
+            else:
+                form = transition = None
+                self.message_user(request, "Choose Approve or Request changes.", messages.ERROR)
+            if form is not None and form.is_valid():
+                try:
+                    transition(request, submission, form.cleaned_data["comment"])
+                except workflow.WorkflowError as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                else:
+                    return HttpResponseRedirect(request.path)
+            submission = self.get_object(request, unquote(object_id))
+        return self._review_page(request, submission, approve_form, changes_form)
+
+    def _approve(self, request, submission, comment):
+        publication = workflow.approve(submission=submission, user=request.user, comment=comment)
+        if publication is None:
+            message = "Approved. A second reviewer must approve it before it is published."
+        elif publication.go_live_at > publication.published_at:
+            message = (
+                f"Approved as publication {publication.number}; it goes live at "
+                f"{publication.go_live_at:%Y-%m-%d %H:%M} UTC."
+            )
+        else:
+            message = f"Approved and published as publication {publication.number}."
+        self.message_user(request, message, messages.SUCCESS)
+
+    def _request_changes(self, request, submission, comment):
+        workflow.request_changes(submission=submission, user=request.user, comment=comment)
+        self.message_user(
+            request, "Changes requested. The submitter has been told.", messages.SUCCESS
+        )
+
+    def _review_page(self, request, submission, approve_form, changes_form):
+        user = request.user
+        alert = submission.alert
+        pending = submission.status == Submission.Status.PENDING
+        stale = pending and workflow.is_stale(submission)
+        approve_refusal = workflow.approval_refusal(user, submission)
+        if approve_refusal is None and stale:
+            approve_refusal = workflow.STALE_MESSAGE
+        if not user.has_perm("alerts.review_alert"):
+            changes_refusal = "Only reviewers can request changes."
+        elif not pending:
+            changes_refusal = (
+                f"This submission is not awaiting review "
+                f"(it is {submission.get_status_display().lower()})."
+            )
+        else:
+            changes_refusal = None
+        base = _base_publication(submission)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": submission,
+            "title": f"Review: {submission.snapshot.get('title', alert.title)}",
+            "submission": submission,
+            "alert": alert,
+            "alert_url": reverse("admin:alerts_alert_change", args=[alert.pk]),
+            "preview_url": reverse("staff:submission_preview", args=[submission.pk]),
+            "events_url": _events_url(alert.pk),
+            "approvals": list(submission.approvals.select_related("reviewer")),
+            "pending": pending,
+            "stale": stale,
+            "stale_message": workflow.STALE_MESSAGE,
+            "approve_refusal": approve_refusal,
+            "changes_refusal": changes_refusal,
+            "approve_form": approve_form,
+            "changes_form": changes_form,
+            "events": list(submission.events.order_by("created_at", "id")),
+            "base_publication": base,
+            "diff": diff_snapshots(
+                base.snapshot if base else None,
+                submission.snapshot,
+                old_label=_publication_label(base),
+                new_label="Submitted version",
+            ),
+        }
+        return TemplateResponse(request, "admin/alerts/submission/review.html", context)
 
 
 @admin.register(Publication)
@@ -175,7 +638,22 @@ class PublicationAdmin(ReadOnlyAdmin):
 
 @admin.register(WorkflowEvent)
 class WorkflowEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "alert_title", "action", "actor_name", "from_state", "to_state"]
+    """The audit trail: append-only, so no one (superusers included) edits it here.
+
+    Filter one alert's events with ``?alert_ref=<alert id>`` (the alert's change page
+    links there); the id survives the deletion of the alert.
+    """
+
+    list_display = [
+        "created_at",
+        "alert_title",
+        "alert_ref",
+        "action",
+        "actor_name",
+        "from_state",
+        "to_state",
+        "comment",
+    ]
     list_filter = ["action"]
     search_fields = ["alert_title", "actor_name", "comment"]
     date_hierarchy = "created_at"
