@@ -197,6 +197,12 @@ def _events_url(alert_pk):
     )
 
 
+def _current_publication(alert):
+    """The publication a new version would replace: the live one, or if none is live
+    (scheduled, or withdrawn), the latest."""
+    return workflow.live_publication(alert) or workflow.latest_publication(alert)
+
+
 def _base_publication(submission):
     """What a submission is compared with: the publication it would replace.
 
@@ -207,7 +213,7 @@ def _base_publication(submission):
     own = Publication.objects.filter(submission=submission).first()
     if own is not None:
         return alert.publications.filter(number__lt=own.number).order_by("-number").first()
-    return workflow.live_publication(alert) or workflow.latest_publication(alert)
+    return _current_publication(alert)
 
 
 def _publication_label(publication):
@@ -386,7 +392,7 @@ class AlertAdmin(VersionAdmin):
                 )
                 return HttpResponseRedirect(reverse("admin:alerts_alert_change", args=[alert.pk]))
         snapshot = build_snapshot(alert)
-        live = workflow.live_publication(alert)
+        live = _current_publication(alert)
         return self._form_page(
             request,
             alert,
@@ -458,12 +464,12 @@ class AlertAdmin(VersionAdmin):
     def diff_view(self, request, object_id):
         """The working copy against the live publication."""
         alert = self._alert_for(request, object_id)
-        live = workflow.live_publication(alert)
+        live = _current_publication(alert)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": alert,
-            "title": f"Changes to “{alert.title}” since its live publication",
+            "title": f"Changes to “{alert.title}” since its publication",
             "change_url": reverse("admin:alerts_alert_change", args=[alert.pk]),
             "preview_url": reverse("staff:alert_preview", args=[alert.pk]),
             "diff": diff_snapshots(

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts import workflow
 from alerts.models import (
@@ -253,6 +254,21 @@ def test_review_page_shows_a_word_diff_against_the_live_publication(alert, edito
     assert "<ins> genocide</ins>" in page
     assert '<tr class="diff-field" data-field="summary">' in page
     assert 'data-field="title"' not in page  # unchanged fields are left out
+
+
+def test_review_page_compares_with_a_scheduled_publication_not_with_nothing(alert, editor):
+    go_live = timezone.now() + datetime.timedelta(days=3)
+    publish(alert, editor=editor, reviewers=[make_reviewer("first_reviewer")], go_live_at=go_live)
+    edit_alert(alert, user=editor, title="Retitled before going live")
+    submission = workflow.submit(
+        alert=alert, user=editor, change_kind=ChangeKind.CORRECTION, change_note="Title."
+    )
+
+    page = client_for(make_reviewer("rev")).get(review_url(submission)).content.decode()
+
+    assert "Publication 1 (scheduled, not yet live)" in page
+    assert "First publication" not in page
+    assert "<ins>Retitled before going live</ins>" in page
 
 
 def test_review_page_shows_escalation_reasons_and_approvals(editor):
