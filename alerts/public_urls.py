@@ -1,5 +1,50 @@
 """Public URLs. Every view here shows only live publications (Publication.objects.live)."""
 
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path
+
+from . import api, feeds, public_views
+from .sitemaps import SITEMAPS
+
 app_name = "public"
 
-urlpatterns = []
+urlpatterns = [
+    path("", public_views.home, name="home"),
+    path("alerts/", public_views.alert_list, name="alert_list"),
+    path("alerts/<slug:slug>/", public_views.alert_detail, name="alert_detail"),
+    path("alerts/<slug:slug>/versions/", public_views.alert_versions, name="alert_versions"),
+    path(
+        "alerts/<slug:slug>/versions/<int:number>/",
+        public_views.alert_version,
+        name="alert_version",
+    ),
+    path("countries/", public_views.country_list, name="country_list"),
+    path("countries/<slug:slug>/", public_views.country_detail, name="country_detail"),
+    path("stages/", public_views.stage_list, name="stage_list"),
+    # Machines: Atom feeds, JSON API, CSV.
+    path("feeds/alerts/", feeds.AlertsFeed(), name="feed_alerts"),
+    path("feeds/countries/<slug:slug>/", feeds.CountryFeed(), name="feed_country"),
+    path("api/alerts/", api.alert_list, name="api_alert_list"),
+    path("api/alerts/<slug:slug>/", api.alert_detail, name="api_alert_detail"),
+    path(
+        "api/alerts/<slug:slug>/versions/<int:number>/",
+        api.alert_version,
+        name="api_alert_version",
+    ),
+    path("api/withdrawals/", api.withdrawal_list, name="api_withdrawals"),
+    path("api/determinations.csv", api.determinations_csv, name="api_determinations_csv"),
+    # Search engines.
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "public:sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("robots.txt", public_views.robots_txt, name="robots_txt"),
+]

@@ -1,0 +1,270 @@
+"""The public JSON API and the CSV of determinations. Field names are documented in
+docs/api.md and are a promise: add fields, never rename or remove them.
+
+Everything starts from ``Publication.objects.live()`` (via ``alerts.public_data``).
+"""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import JsonResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from . import public_data
+from .models import Level, PublishedDetermination
+from .snapshot import upgrade
+
+API_VERSION = 1
+PER_PAGE = 50
+CSV_COLUMNS = (
+    "country",
+    "country_slug",
+    "iso_code",
+    "stage",
+    "stage_name",
+    "alert_slug",
+    "publication",
+    "change_kind",
+    "go_live_at",
+    "go_live_date",
+)
+
+
+def _json(request, data, status=200):
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _error(request, status, code, detail):
+    return _json(request, {"error": code, "detail": detail}, status=status)
+
+
+def _absolute(request, name, *args):
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _publication_meta(request, pub):
+    """What identifies one publication: its number, kind, note and go-live time."""
+    return {
+        "number": pub["number"],
+        "change_kind": pub["change_kind"],
+        "change_note": pub["change_note"],
+        "go_live_at": _iso(pub["go_live_at"]),
+        "url": _absolute(request, "public:alert_version", pub["slug"], pub["number"]),
+        "api_url": _absolute(request, "public:api_alert_version", pub["slug"], pub["number"]),
+    }
+
+
+def _meta_of(pub):
+    return {
+        "number": pub.number,
+        "change_kind": pub.change_kind,
+        "change_note": pub.change_note,
+        "go_live_at": pub.go_live_at,
+        "slug": pub.slug,
+    }
+
+
+def _withdrawn(request, slug, withdrawal):
+    return _json(
+        request,
+        {
+            "api_version": API_VERSION,
+            "slug": slug,
+            "withdrawn": True,
+            "withdrawn_at": _iso(withdrawal.withdrawn_at),
+            "reason": withdrawal.reason,
+            "url": _absolute(request, "public:alert_detail", slug),
+        },
+        status=410,
+    )
+
+
+def _not_live(request, slug):
+    withdrawal = public_data.withdrawal_for(slug)
+    if withdrawal is not None:
+        return _withdrawn(request, slug, withdrawal)
+    return _error(request, 404, "not_found", "No live alert has this slug.")
+
+
+@require_safe
+def alert_list(request):
+    paginator = Paginator(public_data.live_alerts(), PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+
+    def page_url(number):
+        return request.build_absolute_uri(f"{reverse('public:api_alert_list')}?page={number}")
+
+    results = [
+        {
+            "slug": pub.slug,
+            "title": pub.title,
+            "level": pub.level,
+            "level_label": Level(pub.level).label,
+            "issued_on": _iso(pub.issued_on),
+            "summary": pub.summary,
+            "countries": [
+                {"slug": c["slug"], "name": c["name"], "iso_code": c["iso_code"]}
+                for c in (pub.snapshot_countries or [])
+            ],
+            "withdrawn": False,
+            "url": _absolute(request, "public:alert_detail", pub.slug),
+            "api_url": _absolute(request, "public:api_alert_detail", pub.slug),
+            "publication": _publication_meta(request, _meta_of(pub)),
+        }
+        for pub in page.object_list
+    ]
+    return _json(
+        request,
+        {
+            "api_version": API_VERSION,
+            "count": paginator.count,
+            "page": page.number,
+            "num_pages": paginator.num_pages,
+            "next": page_url(page.next_page_number()) if page.has_next() else None,
+            "previous": page_url(page.previous_page_number()) if page.has_previous() else None,
+            "results": results,
+        },
+    )
+
+
+def _alert_document(request, current, pub):
+    versions = list(
+        public_data.live()
+        .filter(alert_id=current.alert_id)
+        .order_by("number")
+        .values("number", "change_kind", "change_note", "go_live_at", "slug")
+    )
+    for version in versions:
+        version["slug"] = current.slug  # versions are addressed under the current slug
+    return {
+        "api_version": API_VERSION,
+        "slug": current.slug,
+        "withdrawn": False,
+        "is_current": pub.number == current.number,
+        "url": _absolute(request, "public:alert_detail", current.slug),
+        "publication": _publication_meta(request, _meta_of(pub) | {"slug": current.slug}),
+        "current_publication": current.number,
+        "versions": [_publication_meta(request, v) for v in versions],
+        "snapshot": upgrade(pub.snapshot),
+    }
+
+
+@require_safe
+def alert_detail(request, slug):
+    current = public_data.current_publication(slug)
+    if current is None:
+        return _not_live(request, slug)
+    return _json(request, _alert_document(request, current, current))
+
+
+@require_safe
+def alert_version(request, slug, number):
+    current = public_data.current_publication(slug)
+    if current is None:
+        return _not_live(request, slug)
+    pub = (
+        current
+        if number == current.number
+        else public_data.live().filter(alert_id=current.alert_id, number=number).first()
+    )
+    if pub is None:
+        return _error(request, 404, "not_found", "This alert has no live version with that number.")
+    return _json(request, _alert_document(request, current, pub))
+
+
+@require_safe
+def withdrawal_list(request):
+    rows = public_data.public_withdrawals()[:500]
+    return _json(
+        request,
+        {
+            "api_version": API_VERSION,
+            "results": [
+                {
+                    "slug": w.slug,
+                    "withdrawn": True,
+                    "withdrawn_at": _iso(w.withdrawn_at),
+                    "reason": w.reason,
+                    "url": _absolute(request, "public:alert_detail", w.slug),
+                }
+                for w in rows
+            ],
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def safe_cell(value):
+    """Neutralise spreadsheet formulas: a cell must never start with = + - @ or a control."""
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def determination_rows():
+    """One row per published determination of every live publication, oldest first."""
+    return (
+        PublishedDetermination.objects.filter(publication__in=public_data.live())
+        .order_by("go_live_at", "publication_id", "country__name", "stage_id")
+        .values_list(
+            "country__name",
+            "country__slug",
+            "country__iso_code",
+            "stage_id",
+            "stage__name",
+            "publication__slug",
+            "publication__number",
+            "publication__change_kind",
+            "go_live_at",
+        )
+    )
+
+
+@require_safe
+def determinations_csv(request):
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(CSV_COLUMNS)
+        for (
+            country,
+            slug,
+            iso,
+            stage,
+            stage_name,
+            alert,
+            number,
+            kind,
+            when,
+        ) in determination_rows().iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    safe_cell(country),
+                    slug,
+                    iso,
+                    stage,
+                    stage_name,
+                    alert,
+                    number,
+                    kind,
+                    when.isoformat(),
+                    when.date().isoformat(),
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="determinations.csv"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,163 @@
+"""Atom feeds: every live publication (first, update, correction) and every withdrawal.
+
+An update or correction is a new entry carrying its public change note, so a reader
+following the feed sees each change as it happens. A withdrawn alert's publications
+leave the feed (they start from ``Publication.objects.live()``, which excludes
+them) and a withdrawal entry with the date and reason takes their place.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
+
+from stages.models import Country
+
+from . import public_data
+from .models import ChangeKind, Level, PublishedDetermination
+from .text import render_markdown
+
+MAX_ENTRIES = 50
+KIND_PREFIX = {ChangeKind.UPDATE: "Updated: ", ChangeKind.CORRECTION: "Corrected: "}
+
+
+@dataclass
+class Entry:
+    title: str
+    link: str
+    description: str
+    when: datetime
+    guid: str
+    categories: list = field(default_factory=list)
+
+
+def _publication_entry(pub):
+    link = reverse("public:alert_version", args=[pub.slug, pub.number])
+    parts = []
+    if pub.change_note:
+        kind = "Correction" if pub.change_kind == ChangeKind.CORRECTION else "Update"
+        parts.append(format_html("<p><strong>{}:</strong> {}</p>", kind, pub.change_note))
+    # Markers stay plain "[1]" text: the feed has no reference list to link them to.
+    parts.append(render_markdown(pub.summary or ""))
+    countries = [c.get("name", "") for c in (pub.snapshot_countries or [])]
+    return Entry(
+        title=KIND_PREFIX.get(pub.change_kind, "") + pub.title,
+        link=link,
+        description="".join(str(p) for p in parts),
+        when=pub.go_live_at,
+        guid=link,
+        categories=[Level(pub.level).label, *countries],
+    )
+
+
+def _withdrawal_entry(withdrawal):
+    link = reverse("public:alert_detail", args=[withdrawal.slug])
+    return Entry(
+        title="Alert withdrawn",
+        link=link,
+        description=format_html(
+            "<p>The alert formerly at this address was withdrawn on {}.</p><p>Reason: {}</p>",
+            f"{withdrawal.withdrawn_at:%Y-%m-%d}",
+            withdrawal.reason,
+        ),
+        when=withdrawal.withdrawn_at,
+        guid=f"{link}#withdrawn",
+        categories=["Withdrawn"],
+    )
+
+
+def _entries(publications, withdrawals):
+    entries = [_publication_entry(p) for p in publications[:MAX_ENTRIES]]
+    entries += [_withdrawal_entry(w) for w in withdrawals[:MAX_ENTRIES]]
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:MAX_ENTRIES]
+
+
+class _AtomFeed(Feed):
+    feed_type = Atom1Feed
+    author_name = "Genocide alerts editors"
+
+    def item_title(self, item):
+        return item.title
+
+    def item_link(self, item):
+        return item.link
+
+    def item_description(self, item):
+        return item.description
+
+    def item_guid(self, item):
+        return item.guid
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.when
+
+    def item_updateddate(self, item):
+        return item.when
+
+    def item_categories(self, item):
+        return item.categories
+
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+class AlertsFeed(_AtomFeed):
+    title = "Genocide alerts: new alerts, updates, corrections and withdrawals"
+    subtitle = "Every publication of a genocide alert, with its change note."
+
+    def link(self):
+        return reverse("public:alert_list")
+
+    def feed_url(self):
+        return reverse("public:feed_alerts")
+
+    def items(self):
+        publications = public_data.for_lists(public_data.live()).order_by("-go_live_at", "-id")
+        return _entries(publications, public_data.public_withdrawals())
+
+
+class CountryFeed(_AtomFeed):
+    def get_object(self, request, slug):
+        country = get_object_or_404(Country, slug=slug)
+        if not public_data.live().filter(determinations__country=country).exists():
+            # A country known only from drafts must not be revealed.
+            raise Http404("No published alert rates this country.")
+        return country
+
+    def title(self, country):
+        return f"Genocide alerts: {country.name}"
+
+    def subtitle(self, country):
+        return f"Every publication of an alert that determines {country.name}'s stage."
+
+    def link(self, country):
+        return reverse("public:country_detail", args=[country.slug])
+
+    def feed_url(self, country):
+        return reverse("public:feed_country", args=[country.slug])
+
+    def items(self, country):
+        rated = PublishedDetermination.objects.filter(publication=OuterRef("pk"), country=country)
+        publications = (
+            public_data.for_lists(public_data.live())
+            .filter(Exists(rated))
+            .order_by("-go_live_at", "-id")
+        )
+        rated_before = PublishedDetermination.objects.filter(
+            alert=OuterRef("alert"),
+            country=country,
+            go_live_at__lte=OuterRef("withdrawn_at"),
+        )
+        withdrawals = public_data.public_withdrawals().filter(Exists(rated_before))
+        return _entries(publications, withdrawals)

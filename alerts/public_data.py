@@ -1,0 +1,270 @@
+"""What the public may see, as queries.
+
+Every public view, feed, API, CSV, sitemap and search starts here, and everything here
+starts from ``Publication.objects.live()`` / ``latest_live()``: the one definition of
+"live". Nothing reads the editors' working copy (Alert and its children); what the
+public sees is always a stored, approved snapshot.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Exists, F, OuterRef, Subquery, Window
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import FirstValue
+from django.utils import timezone
+
+from stages.models import Country, Stage
+
+from .models import Publication, PublishedDetermination, Withdrawal
+
+# The columns lists need. The snapshot itself can be large (every citation and every
+# paragraph), so lists leave it in the database and take only the two keys they show.
+LIST_FIELDS = (
+    "id",
+    "alert_id",
+    "number",
+    "title",
+    "slug",
+    "level",
+    "issued_on",
+    "published_at",
+    "go_live_at",
+    "change_kind",
+    "change_note",
+)
+NEWEST_FIRST = ("-issued_on", "-go_live_at", "-id")
+
+
+def live(now=None):
+    return Publication.objects.live(now)
+
+
+def latest_live(now=None):
+    return Publication.objects.latest_live(now)
+
+
+def for_lists(queryset):
+    """Publications with only what a list shows: no full snapshot."""
+    return queryset.only(*LIST_FIELDS).annotate(
+        summary=KeyTextTransform("summary", "snapshot"),
+        snapshot_countries=KeyTransform("countries", "snapshot"),
+    )
+
+
+def live_alerts(now=None):
+    """The current publication of every live alert, newest first, for lists."""
+    return for_lists(latest_live(now)).order_by(*NEWEST_FIRST)
+
+
+def current_publication(slug, now=None):
+    """The latest live publication published under ``slug``, or None."""
+    return latest_live(now).filter(slug=slug).order_by("-go_live_at", "-id").first()
+
+
+def renamed_to(slug, now=None):
+    """The current slug of a live alert that was once published under ``slug``, or None."""
+    older = live(now).filter(slug=slug).values("alert_id")
+    return (
+        latest_live(now)
+        .filter(alert_id__in=older)
+        .order_by("-go_live_at")
+        .values_list("slug", flat=True)
+        .first()
+    )
+
+
+def _public_before_withdrawal():
+    """Publications of the withdrawal's alert that went live before it was withdrawn."""
+    return Publication.objects.filter(
+        alert=OuterRef("alert"), go_live_at__lte=OuterRef("withdrawn_at")
+    ).order_by("-number")
+
+
+def public_withdrawals(now=None):
+    """Withdrawals of alerts that had been public, newest first.
+
+    Each carries ``slug``: the address its last public publication had. An alert
+    withdrawn before any publication went live was never public, so it is not here:
+    neither its existence nor the reason leaks.
+    """
+    now = now or timezone.now()
+    public = _public_before_withdrawal()
+    return (
+        Withdrawal.objects.filter(Exists(public), withdrawn_at__lte=now)
+        .annotate(slug=Subquery(public.values("slug")[:1]))
+        .order_by("-withdrawn_at", "-id")
+    )
+
+
+def withdrawal_for(slug, now=None):
+    """The withdrawal of an alert that was public under ``slug``, or None."""
+    now = now or timezone.now()
+    public_under_slug = _public_before_withdrawal().filter(slug=slug)
+    return (
+        Withdrawal.objects.filter(Exists(public_under_slug), withdrawn_at__lte=now)
+        .annotate(slug=Subquery(_public_before_withdrawal().values("slug")[:1]))
+        .order_by("-withdrawn_at")
+        .first()
+    )
+
+
+# --- Determinations ----------------------------------------------------------------------
+
+
+@dataclass
+class CurrentDetermination:
+    """A country's stages in the newest live publication that rates it."""
+
+    country: Country
+    stages: list = field(default_factory=list)  # Stage objects, highest first
+    publication_id: int = 0
+    alert_slug: str = ""
+    alert_title: str = ""
+    go_live_at: datetime | None = None
+    changed_at: datetime | None = None
+
+    @property
+    def highest(self):
+        return self.stages[0].number if self.stages else 0
+
+
+def current_determinations(now=None, country=None):
+    """Every country's current determination, highest stage first.
+
+    "Current" comes from the newest *current* publication (one per alert, see
+    ``latest_live``) that rates the country: if an alert's update drops a rating, the
+    dropped rating is no longer current. One query, whatever the number of alerts.
+    """
+    rows = PublishedDetermination.objects.filter(publication__in=latest_live(now))
+    if country is not None:
+        rows = rows.filter(country=country)
+    rows = (
+        rows.annotate(
+            newest_publication=Window(
+                FirstValue("publication_id"),
+                partition_by=[F("country_id")],
+                order_by=[F("go_live_at").desc(), F("publication_id").desc()],
+            )
+        )
+        .filter(publication_id=F("newest_publication"))
+        .select_related("country", "stage", "publication")
+        .defer("publication__snapshot")
+        .order_by("country__name", "-stage_id")
+    )
+    by_country = {}
+    for row in rows:
+        current = by_country.get(row.country_id)
+        if current is None:
+            current = by_country[row.country_id] = CurrentDetermination(
+                country=row.country,
+                publication_id=row.publication_id,
+                alert_slug=row.publication.slug,
+                alert_title=row.publication.title,
+                go_live_at=row.go_live_at,
+            )
+        current.stages.append(row.stage)
+    return sorted(by_country.values(), key=lambda d: (-d.highest, d.country.name))
+
+
+@dataclass
+class HistoryPoint:
+    """One live publication's determination of one country: a point on its history."""
+
+    go_live_at: datetime
+    publication_id: int
+    alert_slug: str
+    alert_title: str
+    number: int
+    change_kind: str
+    stages: list = field(default_factory=list)  # stage numbers, ascending
+
+    @property
+    def highest(self):
+        return max(self.stages)
+
+
+def country_history(country, now=None):
+    """Every live publication that rated ``country``, oldest first, with its stages.
+
+    Older publications of an alert stay in the history: they were the public
+    determination at their time. One query.
+    """
+    rows = (
+        PublishedDetermination.objects.filter(publication__in=live(now), country=country)
+        .order_by("go_live_at", "publication_id", "stage_id")
+        .values_list(
+            "go_live_at",
+            "publication_id",
+            "publication__slug",
+            "publication__title",
+            "publication__number",
+            "publication__change_kind",
+            "stage_id",
+        )
+    )
+    points = {}
+    for go_live_at, pub_id, slug, title, number, kind, stage in rows:
+        point = points.get(pub_id)
+        if point is None:
+            point = points[pub_id] = HistoryPoint(go_live_at, pub_id, slug, title, number, kind)
+        point.stages.append(stage)
+    return list(points.values())
+
+
+def with_changed_at(currents, now=None):
+    """Set ``changed_at`` on each current determination: when the country reached it.
+
+    Walks each country's live history back from the newest point while the stages
+    equal the current ones. One query for all countries.
+    """
+    wanted = {c.country.pk: {s.number for s in c.stages} for c in currents}
+    rows = (
+        PublishedDetermination.objects.filter(publication__in=live(now), country__in=list(wanted))
+        .order_by("country_id", "go_live_at", "publication_id")
+        .values_list("country_id", "publication_id", "go_live_at", "stage_id")
+    )
+    histories = {}
+    for country_id, pub_id, go_live_at, stage in rows:
+        points = histories.setdefault(country_id, [])
+        if not points or points[-1][0] != pub_id:
+            points.append((pub_id, go_live_at, set()))
+        points[-1][2].add(stage)
+    for current in currents:
+        current.changed_at = _since(histories.get(current.country.pk, []), current)
+    return currents
+
+
+def _since(points, current):
+    """The start of the final run of ``points`` (pub id, time, stages) equal to ``current``."""
+    wanted = {s.number for s in current.stages}
+    since = current.go_live_at
+    for _, go_live_at, stages in reversed(points):
+        if go_live_at > current.go_live_at:
+            continue  # a newer, superseded version's rating: not what is current
+        if set(stages) != wanted:
+            break
+        since = min(since, go_live_at)
+    return since
+
+
+def changed_at_from_history(history, current):
+    """``changed_at`` for one country from its ``country_history`` (no query)."""
+    return _since([(p.publication_id, p.go_live_at, p.stages) for p in history], current)
+
+
+def stages_with_countries(now=None):
+    """The ten stages, each with the countries whose current determination includes it."""
+    stages = list(Stage.objects.all())
+    at_stage = {s.number: [] for s in stages}
+    for current in current_determinations(now):
+        for stage in current.stages:
+            at_stage[stage.number].append(current.country)
+    for stage in stages:
+        stage.current_countries = sorted(at_stage[stage.number], key=lambda c: c.name)
+    return stages
+
+
+def live_countries(now=None):
+    """Countries rated by at least one live publication (for filters and sitemaps)."""
+    return Country.objects.filter(determinations__publication__in=live(now).values("pk")).distinct()

@@ -1,0 +1,269 @@
+"""The public site: server-rendered pages of live publications only.
+
+Every query starts from ``alerts.public_data`` (and so from ``Publication.objects.live()``);
+alerts are rendered from their stored snapshots through the one alert template.
+Each view issues a small, fixed number of queries whatever the size of the content
+(tests/public/test_query_counts.py holds them to it).
+"""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from . import charts, public_data
+from .diff import diff_snapshots
+from .filters import AlertFilter
+from .models import ChangeKind
+from .presentation import present
+from .snapshot import upgrade
+
+HOME_ALERTS = 10
+PER_PAGE = 20
+COUNTRY_SORTS = {
+    "stage": ("Highest stage first", lambda d: (-d.highest, d.country.name)),
+    "name": ("Name", lambda d: d.country.name),
+    "changed": ("Most recently changed", lambda d: (-d.changed_at.timestamp(), d.country.name)),
+}
+
+
+def alert_url(slug):
+    return reverse("public:alert_detail", args=[slug])
+
+
+def _not_live(request, slug, *, view_name, args=()):
+    """Why ``slug`` has no live alert: withdrawn (410), renamed (301) or unknown (404)."""
+    withdrawal = public_data.withdrawal_for(slug)
+    if withdrawal is not None:
+        return render(
+            request,
+            "410.html",
+            {"withdrawal": withdrawal, "slug": slug},
+            status=410,
+        )
+    new_slug = public_data.renamed_to(slug)
+    if new_slug and new_slug != slug:
+        return redirect(reverse(view_name, args=[new_slug, *args]), permanent=True)
+    raise Http404("No live alert has this address.")
+
+
+def _notes(publications):
+    """The "updated/corrected on … because …" notes of the later publications."""
+    return [
+        p
+        for p in publications
+        if p["change_kind"] in (ChangeKind.UPDATE, ChangeKind.CORRECTION) and p["change_note"]
+    ]
+
+
+VERSION_FIELDS = ("number", "change_kind", "change_note", "go_live_at")
+
+
+def _versions_of(publication):
+    """Every live publication of the alert, oldest first, without snapshots. One query."""
+    return list(
+        public_data.live()
+        .filter(alert_id=publication.alert_id)
+        .order_by("number")
+        .values(*VERSION_FIELDS)
+    )
+
+
+def _alert_context(request, publication, versions, *, current):
+    snapshot = upgrade(publication.snapshot)
+    first = versions[0] if versions else None
+    path = (
+        alert_url(publication.slug)
+        if current
+        else reverse("public:alert_version", args=[publication.slug, publication.number])
+    )
+    return present(snapshot) | {
+        "publication": publication,
+        "versions": versions,
+        "notes": _notes(versions),
+        "first_published": first["go_live_at"] if first else publication.go_live_at,
+        "is_current": current,
+        # Rated countries have a public page (and only those: see country_detail).
+        "linked_countries": {r["country"] for r in snapshot["ratings"]},
+        "canonical_url": request.build_absolute_uri(path),
+        "current_url": alert_url(publication.slug),
+        "nav": "alerts",
+    }
+
+
+@require_safe
+def home(request):
+    return render(
+        request,
+        "public/home.html",
+        {
+            "alerts": list(public_data.live_alerts()[:HOME_ALERTS]),
+            "determinations": public_data.current_determinations(),
+        },
+    )
+
+
+@require_safe
+def alert_list(request):
+    filterset = AlertFilter(request.GET or None, queryset=public_data.live_alerts())
+    queryset = filterset.qs
+    if filterset.is_bound and not filterset.is_valid():
+        queryset = queryset.none()
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "public/alert_list.html",
+        {"filter": filterset, "page": page, "alerts": page.object_list, "nav": "alerts"},
+    )
+
+
+@require_safe
+def alert_detail(request, slug):
+    publication = public_data.current_publication(slug)
+    if publication is None:
+        return _not_live(request, slug, view_name="public:alert_detail")
+    context = _alert_context(request, publication, _versions_of(publication), current=True)
+    return render(request, "public/alert_detail.html", context)
+
+
+def _parse_number(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_safe
+def alert_versions(request, slug):
+    current = public_data.current_publication(slug)
+    if current is None:
+        return _not_live(request, slug, view_name="public:alert_versions")
+    versions = _versions_of(current)
+    numbers = [v["number"] for v in versions]
+    new = _parse_number(request.GET.get("to"))
+    old = _parse_number(request.GET.get("from"))
+    if new not in numbers:
+        new = numbers[-1]
+    if old not in numbers and "from" in request.GET and request.GET["from"] == "none":
+        old = None
+    elif old not in numbers:
+        earlier = [n for n in numbers if n < new]
+        old = earlier[-1] if earlier else None
+    diff = None
+    if old != new:
+        wanted = [n for n in (old, new) if n is not None]
+        snapshots = dict(
+            public_data.live()
+            .filter(alert_id=current.alert_id, number__in=wanted)
+            .values_list("number", "snapshot")
+        )
+        diff = diff_snapshots(
+            snapshots.get(old),
+            snapshots[new],
+            old_label=f"Version {old}" if old else "Nothing published before",
+            new_label=f"Version {new}",
+        )
+    return render(
+        request,
+        "public/alert_versions.html",
+        {
+            "publication": current,
+            "versions": list(reversed(versions)),
+            "numbers": numbers,
+            "diff": diff,
+            "diff_old": old,
+            "diff_new": new,
+            "current_url": alert_url(current.slug),
+            "nav": "alerts",
+        },
+    )
+
+
+@require_safe
+def alert_version(request, slug, number):
+    current = public_data.current_publication(slug)
+    if current is None:
+        return _not_live(request, slug, view_name="public:alert_version", args=[number])
+    if number == current.number:
+        publication = current
+    else:
+        publication = public_data.live().filter(alert_id=current.alert_id, number=number).first()
+        if publication is None:
+            raise Http404("This alert has no live version with that number.")
+    versions = [v for v in _versions_of(current) if v["number"] <= number]
+    context = _alert_context(request, publication, versions, current=False) | {
+        "current_number": current.number,
+    }
+    return render(request, "public/alert_version.html", context)
+
+
+@require_safe
+def country_list(request):
+    determinations = public_data.with_changed_at(public_data.current_determinations())
+    sort = request.GET.get("sort")
+    if sort not in COUNTRY_SORTS:
+        sort = "stage"
+    determinations.sort(key=COUNTRY_SORTS[sort][1])
+    return render(
+        request,
+        "public/country_list.html",
+        {
+            "determinations": determinations,
+            "sort": sort,
+            "sorts": {key: label for key, (label, _) in COUNTRY_SORTS.items()},
+            "nav": "countries",
+        },
+    )
+
+
+@require_safe
+def country_detail(request, slug):
+    from stages.models import Country
+
+    country = Country.objects.filter(slug=slug).first()
+    history = public_data.country_history(country) if country else []
+    if not history:
+        # Only countries some live publication rates have a page: a country that
+        # exists only in drafts must not be revealed.
+        raise Http404("No published alert rates this country.")
+    current = public_data.current_determinations(country=country)
+    current = current[0] if current else None
+    if current is not None:
+        current.changed_at = public_data.changed_at_from_history(history, current)
+    alerts = {}
+    for point in reversed(history):
+        alerts.setdefault(point.alert_slug, point)
+    return render(
+        request,
+        "public/country_detail.html",
+        {
+            "country": country,
+            "current": current,
+            "history": history,
+            "chart": charts.stage_history(history),
+            "alerts": list(alerts.values()),
+            "nav": "countries",
+        },
+    )
+
+
+@require_safe
+def stage_list(request):
+    return render(
+        request,
+        "public/stage_list.html",
+        {"stages": public_data.stages_with_countries(), "nav": "stages"},
+    )
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /staff/",
+        f"Sitemap: {request.build_absolute_uri(reverse('public:sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,45 @@
+"""Sitemaps of the public site: live alerts, countries with live determinations, pages."""
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from . import public_data
+
+
+class AlertSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.8
+
+    def items(self):
+        return public_data.latest_live().only("slug", "go_live_at").order_by("-go_live_at", "-id")
+
+    def location(self, item):
+        return reverse("public:alert_detail", args=[item.slug])
+
+    def lastmod(self, item):
+        return item.go_live_at
+
+
+class CountrySitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self):
+        return public_data.live_countries().only("slug").order_by("slug")
+
+    def location(self, item):
+        return reverse("public:country_detail", args=[item.slug])
+
+
+class PageSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.5
+
+    def items(self):
+        return ["public:home", "public:alert_list", "public:country_list", "public:stage_list"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+SITEMAPS = {"alerts": AlertSitemap, "countries": CountrySitemap, "pages": PageSitemap}
