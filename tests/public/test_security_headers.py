@@ -62,7 +62,7 @@ def test_every_response_carries_the_security_headers(client, publication, withdr
 def test_public_pages_use_no_inline_script_or_style(client, publication, withdrawn):
     for url in public_urls(publication, withdrawn):
         response = client.get(url)
-        if "html" not in response["Content-Type"]:
+        if "html" not in response["Content-Type"] or url.startswith("/admin/"):
             continue
         html = body_of(response)
         assert "<script" not in html, url
