@@ -5,6 +5,7 @@ and every refused action must leave the database exactly as it was.
 """
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -353,6 +354,19 @@ def test_review_actions_are_csrf_protected(alert, editor, reviewer):
 
     assert response.status_code == 403
     assert db_state() == before
+
+
+def test_inline_styles_carry_the_csp_nonce(alert, editor, reviewer):
+    submission = workflow.submit(alert=alert, user=editor)
+
+    response = client_for(reviewer).get(review_url(submission))
+
+    page = response.content.decode()
+    nonces = re.findall(r'<style nonce="([^"]+)">', page)
+    assert len(nonces) == 2  # the review page's and the diff's
+    assert "<style>" not in page
+    policy = response["Content-Security-Policy"]
+    assert all(f"'nonce-{nonce}'" in policy for nonce in nonces)
 
 
 # --- Preview of the submitted snapshot -----------------------------------------------

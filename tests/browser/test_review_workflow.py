@@ -86,7 +86,10 @@ def test_editor_submits_reviewer_requests_changes_then_approves(
         open_review_from_queue(review, base)
         diff = review.locator(".snapshot-diff")
         expect(diff).to_contain_text("First publication")
-        expect(diff.locator('tr[data-field="title"] td.diff-new ins')).to_have_text(TITLE)
+        inserted_title = diff.locator('tr[data-field="title"] td.diff-new ins')
+        expect(inserted_title).to_have_text(TITLE)
+        # The diff's own styles pass the Content-Security-Policy (they carry its nonce).
+        expect(inserted_title).to_have_css("background-color", "rgb(221, 255, 221)")
         expect(diff.locator('tbody[data-section="ratings"]')).to_contain_text("Armenia, stage 8")
         expect(review.locator("a.submitted-preview")).to_have_attribute(
             "href", f"/staff/submissions/{first.pk}/preview/"
