@@ -36,7 +36,7 @@ class AlertFilter(django_filters.FilterSet):
         label="Search text", method="filter_text", max_length=search.MAX_QUERY_LENGTH
     )
     country = django_filters.ChoiceFilter(
-        label="Country", choices=country_choices, method="filter_none", empty_label="Any country"
+        label="Country", choices=(), method="filter_none", empty_label="Any country"
     )
     level = django_filters.ChoiceFilter(
         label="Alert level",
@@ -44,7 +44,7 @@ class AlertFilter(django_filters.FilterSet):
         empty_label="Any level",
     )
     stage = django_filters.ChoiceFilter(
-        label="Stage", choices=stage_choices, method="filter_none", empty_label="Any stage"
+        label="Stage", choices=(), method="filter_none", empty_label="Any stage"
     )
     issued_after = django_filters.DateFilter(
         label="Issued on or after", field_name="issued_on", lookup_expr="gte", widget=DateInput
@@ -52,6 +52,13 @@ class AlertFilter(django_filters.FilterSet):
     issued_before = django_filters.DateFilter(
         label="Issued on or before", field_name="issued_on", lookup_expr="lte", widget=DateInput
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read each list of choices once: a callable would be called again by
+        # validation and by rendering, one query each time.
+        self.filters["country"].extra["choices"] = country_choices()
+        self.filters["stage"].extra["choices"] = stage_choices()
 
     def filter_none(self, queryset, name, value):
         return queryset  # applied together in filter_queryset

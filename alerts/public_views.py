@@ -185,12 +185,9 @@ def alert_version(request, slug, number):
     current = public_data.current_publication(slug)
     if current is None:
         return _not_live(request, slug, view_name="public:alert_version", args=[number])
-    if number == current.number:
-        publication = current
-    else:
-        publication = public_data.live().filter(alert_id=current.alert_id, number=number).first()
-        if publication is None:
-            raise Http404("This alert has no live version with that number.")
+    publication = public_data.live().filter(alert_id=current.alert_id, number=number).first()
+    if publication is None:
+        raise Http404("This alert has no live version with that number.")
     versions = [v for v in _versions_of(current) if v["number"] <= number]
     context = _alert_context(request, publication, versions, current=False) | {
         "current_number": current.number,
