@@ -21,6 +21,7 @@ from stages.models import StageEvidence, StageRating
 
 from . import workflow
 from .diff import diff_snapshots
+from .locking import TOKEN_FIELD, OptimisticLockForm
 from .models import (
     Alert,
     ChangeKind,
@@ -250,8 +251,10 @@ class AlertAdmin(VersionAdmin):
     filter_horizontal = ["countries"]
     inlines = [StageRatingInline, StageEvidenceInline, RecommendationInline, CitationInline]
     history_latest_first = True
+    # Two editors on one alert: the later save is refused instead of silently winning.
+    form = OptimisticLockForm
     fieldsets = [
-        (None, {"fields": ["title", "slug", "level", "issued_on", "countries"]}),
+        (None, {"fields": ["title", "slug", "level", "issued_on", "countries", TOKEN_FIELD]}),
         ("Text", {"fields": ["summary", "background", "legal_analysis", "assessment"]}),
     ]
 

@@ -1,5 +1,7 @@
 """Builds the POST body of the alert admin change form, inlines included."""
 
+from alerts.locking import newest_revision
+
 INLINE_PREFIXES = {
     "ratings": ["country", "stage", "rationale"],
     "evidence": ["stage", "country", "period", "position", "text"],
@@ -23,6 +25,9 @@ def alert_form_data(alert=None, *, countries, inlines=None, **fields):
         "_save": "Save",
     }
     if alert is not None:
+        # The token the change form carries: the revision it was rendered from.
+        revision = newest_revision(alert.pk)
+        data["based_on_revision"] = str(revision.pk) if revision else ""
         data |= {
             "title": alert.title,
             "slug": alert.slug,

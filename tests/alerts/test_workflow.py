@@ -299,9 +299,7 @@ def test_newer_publication_replaces_the_older_only_when_live(published, alert, e
 
 
 def test_reviewer_withdraws_with_a_public_reason(published, alert, reviewers, editor):
-    assert_refused(
-        "Only reviewers", workflow.withdraw, alert=alert, user=editor, reason="Wrong"
-    )
+    assert_refused("Only reviewers", workflow.withdraw, alert=alert, user=editor, reason="Wrong")
     assert_refused("reason", workflow.withdraw, alert=alert, user=reviewers[0], reason="")
 
     withdrawal = workflow.withdraw(alert=alert, user=reviewers[0], reason="Sources retracted.")
