@@ -6,6 +6,7 @@ leave the feed (they start from ``Publication.objects.live()``, which excludes
 them) and a withdrawal entry with the date and reason takes their place.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +25,15 @@ from .models import ChangeKind, Level, PublishedDetermination
 from .text import render_markdown
 
 MAX_ENTRIES = 50
+# XML 1.0 cannot carry these; Django's feed writer refuses them rather than drop them.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value):
+    """``value`` without the characters XML 1.0 forbids (editors' text may hold any)."""
+    return _NOT_XML.sub("", str(value))
+
+
 KIND_PREFIX = {ChangeKind.UPDATE: "Updated: ", ChangeKind.CORRECTION: "Corrected: "}
 
 
@@ -84,13 +94,13 @@ class _AtomFeed(Feed):
     author_name = "Genocide alerts editors"
 
     def item_title(self, item):
-        return item.title
+        return xml_text(item.title)
 
     def item_link(self, item):
         return item.link
 
     def item_description(self, item):
-        return item.description
+        return xml_text(item.description)
 
     def item_guid(self, item):
         return item.guid
@@ -104,7 +114,7 @@ class _AtomFeed(Feed):
         return item.when
 
     def item_categories(self, item):
-        return item.categories
+        return [xml_text(c) for c in item.categories]
 
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)
@@ -136,10 +146,10 @@ class CountryFeed(_AtomFeed):
         return country
 
     def title(self, country):
-        return f"Genocide alerts: {country.name}"
+        return xml_text(f"Genocide alerts: {country.name}")
 
     def subtitle(self, country):
-        return f"Every publication of an alert that determines {country.name}'s stage."
+        return xml_text(f"Every publication of an alert that determines {country.name}'s stage.")
 
     def link(self, country):
         return reverse("public:country_detail", args=[country.slug])

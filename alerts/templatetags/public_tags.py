@@ -2,6 +2,7 @@
 
 import html
 import re
+from urllib.parse import urlsplit
 
 from django import template
 from django.utils.html import strip_tags
@@ -23,3 +24,14 @@ def plain_text(markdown_text):
     """
     text = _MARKER_WITH_SPACE.sub("", markdown_text or "")
     return " ".join(html.unescape(strip_tags(render_markdown(text))).split())
+
+
+@register.filter
+def web_url(value):
+    """``value`` if it is an http(s) address, else "" (so no link is made).
+
+    Sources are validated on input; this keeps a row written some other way (an old
+    import, a shell session) from turning a reference into a javascript: link.
+    """
+    text = (value or "").strip()
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else ""
