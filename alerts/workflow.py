@@ -236,6 +236,21 @@ def _admin_url(name, *args):
     return settings.SITE_URL + reverse(name, args=args)
 
 
+def _supersede(submission, *, user, comment=""):
+    submission.status = Submission.Status.SUPERSEDED
+    submission.decided_at = timezone.now()
+    submission.save(update_fields=["status", "decided_at"])
+    _record(
+        alert=submission.alert,
+        action=WorkflowEvent.Action.SUPERSEDED,
+        actor=user,
+        submission=submission,
+        frm="in_review",
+        to="superseded",
+        comment=comment,
+    )
+
+
 def _lock_alert(alert):
     # Serialises transitions on one alert (a no-op on SQLite, which locks the whole file).
     return Alert.objects.select_for_update().get(pk=alert.pk)
@@ -285,17 +300,7 @@ def submit(*, alert, user, change_note="", change_kind=None, go_live_at=None):
         from_state = state_label(alert)
         previous = open_submission(alert)
         if previous is not None:
-            previous.status = Submission.Status.SUPERSEDED
-            previous.decided_at = timezone.now()
-            previous.save(update_fields=["status", "decided_at"])
-            _record(
-                alert=alert,
-                action=WorkflowEvent.Action.SUPERSEDED,
-                actor=user,
-                submission=previous,
-                frm="in_review",
-                to="superseded",
-            )
+            _supersede(previous, user=user)
         reasons = escalations(snapshot, alert)
         submission = Submission.objects.create(
             alert=alert,
@@ -377,7 +382,8 @@ def approve(*, submission, user, comment=""):
         refusal = approval_refusal(user, submission)
         if refusal:
             raise WorkflowError(refusal)
-        Approval.objects.create(submission=submission, reviewer=user, comment=comment.strip())
+        comment = (comment or "").strip()
+        Approval.objects.create(submission=submission, reviewer=user, comment=comment)
         approvals = list(submission.approvals.select_related("reviewer"))
         if len(approvals) < submission.approvals_required:
             _record(
@@ -474,9 +480,7 @@ def withdraw(*, alert, user, reason):
         withdrawal = Withdrawal.objects.create(alert=alert, reason=reason, withdrawn_by=user)
         pending = open_submission(alert)
         if pending is not None:
-            pending.status = Submission.Status.SUPERSEDED
-            pending.decided_at = timezone.now()
-            pending.save(update_fields=["status", "decided_at"])
+            _supersede(pending, user=user, comment="The alert was withdrawn.")
         _record(
             alert=alert,
             action=WorkflowEvent.Action.WITHDRAWN,

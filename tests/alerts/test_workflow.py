@@ -374,3 +374,24 @@ def test_a_rolled_back_transition_sends_no_mail(alert, editor, reviewers):
     assert not Submission.objects.filter(alert=alert).exists()
     assert not WorkflowEvent.objects.filter(alert_ref=alert.pk).exists()
     assert mail.outbox == []
+
+
+def test_withdrawing_closes_an_open_submission_with_an_audit_row(
+    published, alert, editor, reviewers
+):
+    edit_alert(alert, user=editor, summary="Pending update [1].")
+    submission = workflow.submit(
+        alert=alert, user=editor, change_kind=ChangeKind.UPDATE, change_note="Pending."
+    )
+
+    workflow.withdraw(alert=alert, user=reviewers[0], reason="Retracted.")
+
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.SUPERSEDED
+    assert actions_of(alert)[-2:] == ["superseded", "withdrawn"]
+    assert_refused("withdrawn", workflow.submit, alert=alert, user=editor)
+
+
+def test_approving_without_a_comment_argument_value_works(alert, editor, reviewers):
+    submission = workflow.submit(alert=alert, user=editor)
+    assert workflow.approve(submission=submission, user=reviewers[0], comment=None).number == 1
