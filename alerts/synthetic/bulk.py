@@ -138,6 +138,16 @@ class IdAllocator:
         pk = model._meta.pk.column
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # One row back instead of n: the ids are contiguous unless someone else
+                # drew from the sequence meanwhile, and then we take the list itself.
+                cursor.execute(
+                    "SELECT min(v), max(v), count(*) FROM (SELECT nextval("
+                    "pg_get_serial_sequence(%s, %s)) AS v FROM generate_series(1, %s)) AS s",
+                    [connection.ops.quote_name(table), pk, n],
+                )
+                low, high, count = cursor.fetchone()
+                if high - low + 1 == count:
+                    return list(range(low, high + 1))
                 cursor.execute(
                     "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                     [connection.ops.quote_name(table), pk, n],
@@ -161,6 +171,14 @@ class IdAllocator:
 def write_tables(tables):
     """Write every table's rows: COPY on PostgreSQL, executemany elsewhere."""
     qn = connection.ops.quote_name
+    dumped = {}  # a snapshot is stored twice (submission, publication): encode it once
+
+    def to_json(value):
+        key = id(value)
+        if key not in dumped:
+            dumped[key] = (value, json.dumps(value))
+        return dumped[key][1]
+
     with connection.cursor() as cursor:
         for table in tables:
             if not table.rows:
@@ -174,7 +192,7 @@ def write_tables(tables):
                         if json_columns:
                             row = list(row)
                             for i in json_columns:
-                                row[i] = json.dumps(row[i])
+                                row[i] = to_json(row[i])
                         copy.write_row(row)
             else:
                 fields = table.fields
@@ -190,6 +208,49 @@ def write_tables(tables):
                     ],
                 )
             table.rows = []
+
+
+def write_batch_rows(tables):
+    """One batch, one transaction: it is there completely or not at all."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Do not wait for each batch's WAL to reach the disk. A crash can lose the
+            # last batches, never half of one, and running the command again restores them.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO off")
+        write_tables(tables)
+
+
+class Pipeline:
+    """Writes batch k on a second connection while batch k+1 is being built.
+
+    Building is Python, writing is mostly PostgreSQL's work; on two cores the
+    overlap nearly halves the time. Used only on PostgreSQL outside a transaction
+    (a test's transaction would be invisible to the second connection).
+    """
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-writer")
+        self.pending = None
+
+    def submit(self, tables):
+        self.wait()
+        self.pending = self.executor.submit(write_batch_rows, tables)
+
+    def wait(self):
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()  # re-raises the writer's error here
+
+    def close(self):
+        try:
+            self.wait()
+        finally:
+            # Evaluated in the writer thread: its own connection, not this one.
+            self.executor.submit(lambda: connection.close()).result()
+            self.executor.shutdown()
 
 
 # --- Who must approve: the published determinations so far ------------------------------
@@ -262,17 +323,33 @@ class BulkWriter:
             )
         }
         self.touched = False
+        self.pipeline = None
 
     def write_batch(self, plans):
-        """Write whole alerts in one transaction: a batch is there completely or not at all."""
-        with transaction.atomic():
-            self.ids.reset()
+        """Build and write whole alerts; each batch commits on its own."""
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            with transaction.atomic():
+                self.ids.reset()
+                for plan in plans:
+                    self._alert(plan)
+                write_batch_rows(self.tables.values())
+        else:
+            if self.pipeline is None:
+                self.pipeline = Pipeline()
             for plan in plans:
                 self._alert(plan)
-            write_tables(self.tables.values())
+            # Hand the rows over and start on fresh tables for the next batch.
+            self.pipeline.submit(list(self.tables.values()))
+            self.tables = {model: Table(model) for model in self.tables}
         self.touched = True
 
-    def finish(self):
+    def close(self):
+        """Wait for the last batch to be written (or fail); always stop the writer."""
+        if self.pipeline is not None:
+            pipeline, self.pipeline = self.pipeline, None
+            pipeline.close()
+
+    def analyze(self):
         if self.touched and connection.vendor == "postgresql":
             # Fresh statistics, so the planner sees 100,000 alerts, not an empty table.
             with connection.cursor() as cursor:

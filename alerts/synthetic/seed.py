@@ -88,10 +88,13 @@ def seed(
                 sources=by_source,
                 stages=stages,
             )
-            for start in range(0, len(missing), batch_size):
-                chunk = missing[start : start + batch_size]
-                writer.write_batch([p.make_plan(i, **options) for i in chunk])
-                bar.advance(len(chunk))
-            writer.finish()
+            try:
+                for start in range(0, len(missing), batch_size):
+                    chunk = missing[start : start + batch_size]
+                    writer.write_batch([p.make_plan(i, **options) for i in chunk])
+                    bar.advance(len(chunk))
+            finally:
+                writer.close()
+            writer.analyze()
     bar.close()
     return SeedResult(path, len(missing), len(have), time.monotonic() - started)
