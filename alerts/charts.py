@@ -1,14 +1,18 @@
 """Server-side SVG geometry for a country's stage history (no JavaScript).
 
-``stage_history(points)`` turns ``public_data.country_history`` into numbers a template
-draws: one dot per determined stage per publication, and a step line through the
-highest stage over time. The page shows a table with the same data beside it.
+``stage_history(points, now)`` turns ``public_data.country_history`` into numbers a
+template draws: one dot per determined stage per publication, and a step line through
+the highest stage over time, carried on to today. The page shows a table with the
+same data beside it.
 """
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 44, 20, 16, 44
+from django.utils import timezone
+
+WIDTH, HEIGHT = 520, 280
+LEFT, RIGHT, TOP, BOTTOM = 36, 16, 14, 40
 STAGES = range(1, 11)
-MAX_X_LABELS = 6
+MAX_X_LABELS = 4
+MIN_LABEL_GAP = 110  # user units between the centres of two date labels
 
 
 def _y(stage):
@@ -16,22 +20,32 @@ def _y(stage):
     return round(TOP + (10 - stage) * plot / 9, 1)
 
 
-def stage_history(points):
+def _anchor(x):
+    if x - LEFT < MIN_LABEL_GAP / 2:
+        return "start"
+    if WIDTH - RIGHT - x < MIN_LABEL_GAP / 2:
+        return "end"
+    return "middle"
+
+
+def stage_history(points, now=None):
     """Geometry for the chart, or None when there is nothing to draw."""
     if not points:
         return None
+    now = now or timezone.now()
     plot_width = WIDTH - LEFT - RIGHT
-    start, end = points[0].go_live_at, points[-1].go_live_at
+    start = points[0].go_live_at
+    end = max(now, points[-1].go_live_at)
     span = (end - start).total_seconds()
 
     def x(moment):
         if span <= 0:
-            return round(LEFT + plot_width / 2, 1)
+            return float(LEFT)
         return round(LEFT + plot_width * (moment - start).total_seconds() / span, 1)
 
     markers = []
     path = []
-    for i, point in enumerate(points):
+    for point in points:
         px = x(point.go_live_at)
         for stage in point.stages:
             markers.append(
@@ -44,22 +58,20 @@ def stage_history(points):
                 }
             )
         hy = _y(point.highest)
-        if i == 0:
-            path.append(f"M{px} {hy}")
-        else:
-            path.append(f"H{px} V{hy}")
-    if len(points) == 1 or span <= 0:
-        # A single moment: draw a short level line so the highest stage reads as a line.
-        path = [f"M{LEFT} {_y(points[-1].highest)} H{WIDTH - RIGHT}"]
+        path.append(f"M{px} {hy}" if not path else f"H{px} V{hy}")
+    path.append(f"H{WIDTH - RIGHT}")  # the current stage holds until today
 
-    label_points = points if len(points) <= MAX_X_LABELS else [points[0], points[-1]]
+    moments = [p.go_live_at for p in points]
+    if len(moments) > MAX_X_LABELS:
+        moments = [moments[0], moments[-1]]
+    moments.append(end)
     x_labels = []
-    for point in label_points:
-        px = x(point.go_live_at)
-        text = f"{point.go_live_at:%Y-%m-%d}"
-        if x_labels and abs(x_labels[-1]["x"] - px) < 80:
-            continue  # would overlap the previous label
-        x_labels.append({"x": px, "text": text})
+    for moment in moments:
+        px = x(moment)
+        text = f"{moment:%Y-%m-%d}"
+        if any(abs(label["x"] - px) < MIN_LABEL_GAP or label["text"] == text for label in x_labels):
+            continue
+        x_labels.append({"x": px, "text": text, "anchor": _anchor(px)})
 
     return {
         "width": WIDTH,
@@ -67,10 +79,9 @@ def stage_history(points):
         "left": LEFT,
         "right": WIDTH - RIGHT,
         "axis_y": HEIGHT - BOTTOM,
-        "label_y": HEIGHT - BOTTOM + 20,
-        "gridlines": [{"y": _y(s), "stage": s, "label_y": _y(s) + 4} for s in STAGES],
+        "label_y": HEIGHT - BOTTOM + 22,
+        "gridlines": [{"y": _y(s), "stage": s, "label_y": _y(s) + 5} for s in STAGES],
         "markers": markers,
         "path": " ".join(path),
         "x_labels": x_labels,
-        "highest_now": points[-1].highest,
     }
