@@ -9,8 +9,9 @@ from tests.builders import make_country, make_editor, make_source
 
 pytestmark = [
     pytest.mark.browser,
-    # live_server serves from another thread, so the data must really be committed.
-    pytest.mark.django_db(transaction=True),
+    # live_server serves from another thread, so the data must really be committed;
+    # serialized_rollback: see the reference_data fixture in conftest.py.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 PASSWORD = "pw-for-tests-only-1"  # the default of tests.builders.make_user
@@ -52,7 +53,7 @@ def save_and_continue(page: Page) -> None:
 
 
 def test_editor_creates_and_edits_an_alert_and_sees_two_versions(
-    page: Page, live_server, reference_data
+    live_server, reference_data, page: Page
 ):
     editor = make_editor("browser-editor")
     make_country("Armenia", iso_code="AM")
