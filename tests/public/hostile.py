@@ -65,7 +65,8 @@ CORPUS = [
 
 
 def _trim(value, length):
-    return value[:length] or "x"
+    """For a one-line field (an <input> in the admin, which cannot hold a line break)."""
+    return " ".join(value.splitlines())[:length] or "x"
 
 
 def hostile_alert(editor, value, number):
