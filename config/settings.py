@@ -236,4 +236,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's default config gives "django" its own console handler as well; without
+    # this every line from runserver would be printed twice.
+    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
 }

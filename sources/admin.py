@@ -17,6 +17,8 @@ class SourceAdmin(VersionAdmin):
             super()
             .get_queryset(request)
             .annotate(alert_count=Count("citations__alert", distinct=True))
+            # Annotating drops the model's default ordering; keep it stable for paging.
+            .order_by("title", "pk")
         )
 
     @admin.display(description="Cited by (alerts)", ordering="alert_count")
