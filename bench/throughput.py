@@ -48,6 +48,8 @@ from bench.common import (  # noqa: E402
     setup_django,
 )
 
+STATEMENT_TIMEOUT_S = 60  # for this process's own probing queries only, not the server's
+
 # Targets from issue 5, as ratios of the floor's requests/s.
 TARGETS = {
     "alert (cold)": 0.5,
@@ -129,7 +131,8 @@ class Bench:
 
     def pages(self):
         """Pick concrete URLs from the data: the largest kind of alert, a busy country."""
-        setup_django(self.env)
+        # This process only probes; a pathological page must not hold it for minutes.
+        setup_django(self.env | {"PGOPTIONS": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"})
         from django.db.models import Count
 
         from alerts.models import Publication, PublishedDetermination
@@ -171,13 +174,33 @@ class Bench:
             if path is None:
                 page.status = "no data"
                 continue
+            started = time.monotonic()
+            response = None
             with CaptureQueriesContext(connection) as queries:
-                response = client.get(path)
+                try:
+                    response = client.get(path)
+                except Exception as error:  # noqa: BLE001 (e.g. the statement timeout)
+                    print(f"  probe {page.name}: {type(error).__name__}: {error}", file=sys.stderr)
+            took = time.monotonic() - started
             page.queries = len(queries)
             reset_queries()
-            # The real server's answer is what counts (e.g. a page that 404s).
-            status, body = fetch(self.server.base + path)
-            page.status, page.size = status, len(body)
+            if response is None:
+                page.status = f"slow: > {STATEMENT_TIMEOUT_S}s (query cancelled)"
+                connection.close()
+            elif took > self.args.probe_timeout:
+                # Too slow to load-test: wrk would only measure timeouts and tie up workers.
+                page.status = f"slow: {took:.1f}s"
+            else:
+                # The real server's answer is what counts (e.g. a page that 404s).
+                try:
+                    status, body = fetch(self.server.base + path, timeout=30)
+                    page.status, page.size = status, len(body)
+                except OSError as error:
+                    page.status = type(error).__name__
+            print(
+                f"  probe {page.name}: {page.status}, {page.queries} queries, {took:.2f}s in-process",
+                file=sys.stderr,
+            )
             if page.rotate:
                 page.rotate = page.rotate[1:]  # the probe requested the first one
             del response
@@ -269,8 +292,10 @@ class Bench:
         for p in pages:
             row = {"page": p.name, "path": p.path or "(a different alert each request)"}
             row.update(status=p.status, bytes=p.size, queries=p.queries)
-            if p.runs:
-                requests = sum(r.requests for r in p.runs)
+            requests = sum(r.requests for r in p.runs)
+            if p.runs and not requests:
+                row["status"] = "no request completed"
+            elif p.runs:
                 row.update(
                     rps=statistics.median(r.rps for r in p.runs),
                     p50_ms=statistics.median(r.p50_ms for r in p.runs),
@@ -364,6 +389,12 @@ def main(argv=None):
     )
     parser.add_argument(
         "--only", nargs="*", help="Measure only these pages (floor alert list ...)."
+    )
+    parser.add_argument(
+        "--probe-timeout",
+        type=float,
+        default=5,
+        help="A page slower than this (seconds) on its first request is reported, not load-tested.",
     )
     parser.add_argument("--json", help="Also write the results to this file.")
     args = parser.parse_args(argv)
