@@ -6,7 +6,6 @@ Everything starts from ``Publication.objects.live()`` (via ``alerts.public_data`
 
 import csv
 
-from django.core.paginator import Paginator
 from django.http import JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -95,8 +94,8 @@ def _not_live(request, slug):
 
 @require_safe
 def alert_list(request):
-    paginator = Paginator(public_data.live_alerts(), PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = public_data.paginate(public_data.live_alerts(), PER_PAGE, request.GET.get("page"))
+    paginator = page.paginator
 
     def page_url(number):
         return request.build_absolute_uri(f"{reverse('public:api_alert_list')}?page={number}")

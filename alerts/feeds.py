@@ -83,7 +83,8 @@ def _withdrawal_entry(withdrawal):
 
 
 def _entries(publications, withdrawals):
-    entries = [_publication_entry(p) for p in publications[:MAX_ENTRIES]]
+    ids = publications.values_list("pk", flat=True)[:MAX_ENTRIES]
+    entries = [_publication_entry(p) for p in public_data.list_rows(ids)]
     entries += [_withdrawal_entry(w) for w in withdrawals[:MAX_ENTRIES]]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:MAX_ENTRIES]
@@ -133,7 +134,7 @@ class AlertsFeed(_AtomFeed):
         return reverse("public:feed_alerts")
 
     def items(self):
-        publications = public_data.for_lists(public_data.live()).order_by("-go_live_at", "-id")
+        publications = public_data.live().order_by("-go_live_at", "-id")
         return _entries(publications, public_data.public_withdrawals())
 
 
@@ -159,11 +160,7 @@ class CountryFeed(_AtomFeed):
 
     def items(self, country):
         rated = PublishedDetermination.objects.filter(publication=OuterRef("pk"), country=country)
-        publications = (
-            public_data.for_lists(public_data.live())
-            .filter(Exists(rated))
-            .order_by("-go_live_at", "-id")
-        )
+        publications = public_data.live().filter(Exists(rated)).order_by("-go_live_at", "-id")
         rated_before = PublishedDetermination.objects.filter(
             alert=OuterRef("alert"),
             country=country,

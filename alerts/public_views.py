@@ -6,7 +6,6 @@ Each view issues a small, fixed number of queries whatever the size of the conte
 (tests/public/test_query_counts.py holds them to it).
 """
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -98,7 +97,9 @@ def home(request):
         request,
         "public/home.html",
         {
-            "alerts": list(public_data.live_alerts()[:HOME_ALERTS]),
+            "alerts": public_data.list_rows(
+                public_data.live_alerts().values_list("pk", flat=True)[:HOME_ALERTS]
+            ),
             "determinations": public_data.current_determinations(),
         },
     )
@@ -110,7 +111,7 @@ def alert_list(request):
     queryset = filterset.qs
     if filterset.is_bound and not filterset.is_valid():
         queryset = queryset.none()
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    page = public_data.paginate(queryset, PER_PAGE, request.GET.get("page"))
     return render(
         request,
         "public/alert_list.html",

@@ -1,15 +1,16 @@
 """Text search over live publications: title, summary and body.
 
-On PostgreSQL this is Django's full-text search, ranked with the title weighted above
-the summary above the body. The search vector is an expression over the stored
-publication (title column plus snapshot keys), and migration
-``0004_publication_search_index`` puts a GIN index on exactly that expression, so the
-match is an index scan however many publications there are. Publication is
-insert-only, so an expression index can never go stale and needs no write hook.
+On PostgreSQL this is full-text search (English stemming), ranked with the title
+weighted above the summary above the body. Each publication's search vectors are
+computed once, when it is inserted, by a database trigger, and stored in
+``alerts_publication_search`` with a GIN index (migration 0005, which explains why a
+stored table and not an expression index). Matching reads the index; ranking reads
+the small stored ``head`` vector (title A, summary B), so a body-only match ranks
+after every title or summary match.
 
 On SQLite (the embedded default) a simple fallback: every word must appear in the
-title, summary or body, case-insensitively; rows are ordered by where the words were
-found (title, then summary, then body).
+title, summary or body sections, case-insensitively; rows are ordered by where the
+words were found (title, then summary, then body).
 
 Callers pass a queryset that already starts from ``Publication.objects.live()`` or
 ``latest_live()``; search only narrows and orders it.
@@ -20,11 +21,9 @@ from functools import reduce
 from operator import add, or_
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, Value, When
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import Case, F, FloatField, Func, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
 
-# Search config: English stemming, so "massacres" finds "massacre".
-CONFIG = "english"
 TITLE = "title"
 SUMMARY = "summary"
 BODY = ("background", "legal_analysis", "assessment")
@@ -37,16 +36,34 @@ def is_postgresql():
     return connection.vendor == "postgresql"
 
 
-def search_vector():
-    """The weighted document of a publication. The index in migration 0004 must match it."""
-    from django.contrib.postgres.search import SearchVector
+TSQUERY = "websearch_to_tsquery('english'::regconfig, {})"
 
-    return (
-        SearchVector(TITLE, weight="A", config=CONFIG)
-        + SearchVector(KeyTextTransform(SUMMARY, "snapshot"), weight="B", config=CONFIG)
-        + SearchVector(
-            *(KeyTextTransform(key, "snapshot") for key in BODY), weight="C", config=CONFIG
+
+class StoredRank(Func):
+    """The rank of a publication for a query, read from its stored ``head`` vector."""
+
+    output_field = FloatField()
+
+    def __init__(self, publication_id, text):
+        super().__init__(publication_id, Value(text))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (id_sql, id_params), (text_sql, text_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
         )
+        sql = (
+            f"(SELECT ts_rank(s.head, {TSQUERY.format(text_sql)}) "
+            f"FROM alerts_publication_search s WHERE s.publication_id = {id_sql})"
+        )
+        return sql, (*text_params, *id_params)
+
+
+def matching_ids(text):
+    """The ids of publications whose stored document matches ``text`` (uses the GIN index)."""
+    return RawSQL(
+        "SELECT publication_id FROM alerts_publication_search "
+        f"WHERE document @@ {TSQUERY.format('%s')}",
+        (text,),
     )
 
 
@@ -65,14 +82,9 @@ def search(queryset, text):
 
 
 def _postgresql(queryset, text):
-    from django.contrib.postgres.search import SearchQuery, SearchRank
-
-    query = SearchQuery(text, config=CONFIG, search_type="websearch")
-    vector = search_vector()
     return (
-        queryset.annotate(search_document=vector)
-        .filter(search_document=query)
-        .annotate(rank=SearchRank(vector, query))
+        queryset.filter(pk__in=matching_ids(text))
+        .annotate(rank=StoredRank(F("pk"), text))
         .order_by("-rank", "-issued_on", "-id")
     )
 

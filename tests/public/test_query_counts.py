@@ -40,7 +40,7 @@ def urls():
         "country": (reverse("public:country_detail", args=["country-a"]), 5),
         "stages": (reverse("public:stage_list"), 3),
         "feed": (reverse("public:feed_alerts"), 3),
-        "country feed": (reverse("public:feed_country", args=["country-a"]), 4),
+        "country feed": (reverse("public:feed_country", args=["country-a"]), 5),
         "api list": (reverse("public:api_alert_list"), 3),
         "api alert": (reverse("public:api_alert_detail", args=[SLUG]), 3),
         "csv": (reverse("public:api_determinations_csv"), 2),
