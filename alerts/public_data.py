@@ -140,7 +140,7 @@ def _row_is(publications):
 
     A per-row primary-key lookup, for queries that read a bounded number of rows.
     """
-    return Subquery(publications.filter(pk=OuterRef("publication_id")).values("pk")[:1])
+    return Subquery(publications.filter(pk=OuterRef("publication_id")).order_by().values("pk")[:1])
 
 
 @dataclass
@@ -315,5 +315,16 @@ def stages_with_countries(now=None):
 
 
 def live_countries(now=None):
-    """Countries rated by at least one live publication (for filters and sitemaps)."""
-    return Country.objects.filter(determinations__publication__in=live(now).values("pk")).distinct()
+    """Countries rated by at least one live publication (for filters and sitemaps).
+
+    Per country, the first of its determinations whose publication is live (a
+    scalar subquery, which stops at the first hit: see ``current_determinations``).
+    """
+    first_live = (
+        PublishedDetermination.objects.filter(country=OuterRef("pk"))
+        .alias(live=_row_is(live(now)))
+        .filter(live__isnull=False)
+        .order_by()  # any live one will do: stop at the first
+        .values("pk")[:1]
+    )
+    return Country.objects.alias(rated=Subquery(first_live)).filter(rated__isnull=False)

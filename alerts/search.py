@@ -21,8 +21,17 @@ from functools import reduce
 from operator import add, or_
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, Func, IntegerField, Q, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
 
 TITLE = "title"
 SUMMARY = "summary"
@@ -58,13 +67,30 @@ class StoredRank(Func):
         return sql, (*text_params, *id_params)
 
 
-def matching_ids(text):
-    """The ids of publications whose stored document matches ``text`` (uses the GIN index)."""
-    return RawSQL(
-        "SELECT publication_id FROM alerts_publication_search "
-        f"WHERE document @@ {TSQUERY.format('%s')}",
-        (text,),
-    )
+class StoredMatch(Func):
+    """True for a publication whose stored document matches the query.
+
+    Written as ``id = ANY(ARRAY(SELECT ... WHERE document @@ query))``: PostgreSQL
+    computes the matching ids once, from the GIN index, and then fetches just those
+    publications by primary key. With ``id IN (SELECT ...)`` it tends to start from
+    the live publications (whose count it underestimates) and test each one's stored
+    document instead, which grows with the corpus.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, publication_id, text):
+        super().__init__(publication_id, Value(text))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (id_sql, id_params), (text_sql, text_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        sql = (
+            f"{id_sql} = ANY(ARRAY(SELECT publication_id FROM alerts_publication_search "
+            f"WHERE document @@ {TSQUERY.format(text_sql)}))"
+        )
+        return sql, (*id_params, *text_params)
 
 
 def clean_query(text):
@@ -83,7 +109,7 @@ def search(queryset, text):
 
 def _postgresql(queryset, text):
     return (
-        queryset.filter(pk__in=matching_ids(text))
+        queryset.filter(StoredMatch(F("pk"), text))
         .annotate(rank=StoredRank(F("pk"), text))
         .order_by("-rank", "-issued_on", "-id")
     )
