@@ -1,9 +1,9 @@
 """Server-side SVG geometry for a country's stage history (no JavaScript).
 
-``stage_history(points, now)`` turns ``public_data.country_history`` into numbers a
-template draws: one dot per determined stage per publication, and a step line through
-the highest stage over time, carried on to today. The page shows a table with the
-same data beside it.
+``stage_history(runs, now)`` turns ``public_data.history_runs`` into numbers a
+template draws: one dot per stage at each change of the determination, and a step
+line through the highest stage over time, carried on to today. The page shows a
+table with the same data beside it.
 """
 
 from django.utils import timezone
@@ -20,6 +20,10 @@ def _y(stage):
     return round(TOP + (10 - stage) * plot / 9, 1)
 
 
+def _title(point):
+    return getattr(point, "first", point).alert_title
+
+
 def _anchor(x):
     if x - LEFT < MIN_LABEL_GAP / 2:
         return "start"
@@ -29,7 +33,11 @@ def _anchor(x):
 
 
 def stage_history(points, now=None):
-    """Geometry for the chart, or None when there is nothing to draw."""
+    """Geometry for the chart, or None when there is nothing to draw.
+
+    ``points`` are runs (or points) with ``go_live_at``, ``stages``, ``highest``, and
+    ``first.alert_title`` or ``alert_title``.
+    """
     if not points:
         return None
     now = now or timezone.now()
@@ -54,7 +62,7 @@ def stage_history(points, now=None):
                     "y": _y(stage),
                     "stage": stage,
                     "highest": stage == point.highest,
-                    "label": f"{point.go_live_at:%Y-%m-%d}: stage {stage} ({point.alert_title})",
+                    "label": f"{point.go_live_at:%Y-%m-%d}: stage {stage} ({_title(point)})",
                 }
             )
         hy = _y(point.highest)

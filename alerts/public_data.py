@@ -261,6 +261,43 @@ def country_history(country, now=None):
     return list(points.values())
 
 
+@dataclass
+class HistoryRun:
+    """A stretch of a country's history over which its determined stages did not change."""
+
+    first: HistoryPoint  # the publication that set these stages
+    last: HistoryPoint  # the latest publication that confirmed them
+    count: int  # how many publications determined these same stages
+
+    @property
+    def stages(self):
+        return self.first.stages
+
+    @property
+    def highest(self):
+        return self.first.highest
+
+    @property
+    def go_live_at(self):
+        return self.first.go_live_at
+
+
+def history_runs(history):
+    """``country_history`` collapsed into runs of unchanged stages, oldest first.
+
+    Readers need the changes, and a country confirmed at the same stages by thousands
+    of publications would otherwise fill the chart and the table with repetition.
+    """
+    runs = []
+    for point in history:
+        if runs and runs[-1].stages == point.stages:
+            runs[-1].last = point
+            runs[-1].count += 1
+        else:
+            runs.append(HistoryRun(first=point, last=point, count=1))
+    return runs
+
+
 def with_changed_at(currents, now=None):
     """Set ``changed_at`` on each current determination: when the country reached it.
 

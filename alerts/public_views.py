@@ -19,6 +19,7 @@ from .presentation import present
 from .snapshot import upgrade
 
 HOME_ALERTS = 10
+COUNTRY_ALERTS = 50  # the rest are one click away, in the filtered list
 PER_PAGE = 20
 COUNTRY_SORTS = {
     "stage": ("Highest stage first", lambda d: (-d.highest, d.country.name)),
@@ -232,15 +233,17 @@ def country_detail(request, slug):
     alerts = {}
     for point in reversed(history):
         alerts.setdefault(point.alert_slug, point)
+    runs = public_data.history_runs(history)
     return render(
         request,
         "public/country_detail.html",
         {
             "country": country,
             "current": current,
-            "history": history,
-            "chart": charts.stage_history(history),
-            "alerts": list(alerts.values()),
+            "runs": runs,
+            "chart": charts.stage_history(runs),
+            "alerts": list(alerts.values())[:COUNTRY_ALERTS],
+            "more_alerts": len(alerts) > COUNTRY_ALERTS,
             "nav": "countries",
         },
     )

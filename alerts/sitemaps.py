@@ -9,6 +9,7 @@ from . import public_data
 class AlertSitemap(Sitemap):
     changefreq = "weekly"
     priority = 0.8
+    limit = 5000  # URLs per sitemap page; the index lists the pages
 
     def items(self):
         return public_data.latest_live().only("slug", "go_live_at").order_by("-go_live_at", "-id")

@@ -71,9 +71,12 @@ def test_home_list_filter_alert_footnote_back_country_chart(
     # → its chart: an SVG image with a title, dots for each determination, and the table.
     chart = page.get_by_role("img", name="Stage history of Armenia")
     expect(chart).to_be_visible()
-    expect(chart.locator("circle")).to_have_count(2)  # two publications rated Armenia
+    # Both publications rated Armenia at stage 8: one determination, confirmed twice.
+    expect(chart.locator("circle")).to_have_count(1)
     page.get_by_role("link", name="The same data as a table").click()
-    expect(page.locator("#history-table tbody tr")).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"#history-table$"))
+    expect(page.locator("#history-table tbody tr")).to_have_count(1)
+    expect(page.locator("#history-table")).to_contain_text("2 publications")
 
 
 def test_the_list_works_with_the_keyboard_alone(page: Page, live_server, reference_data):
