@@ -4,26 +4,38 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from . import api, feeds, public_views
+from .public_cache import cache_alert_page, cache_public_page
 from .sitemaps import SITEMAPS
 
 app_name = "public"
 
+# Pages readers hit hardest are cached under keys made of what they render
+# (alerts/public_cache.py), so nothing here can be served stale.
+
 urlpatterns = [
-    path("", public_views.home, name="home"),
-    path("alerts/", public_views.alert_list, name="alert_list"),
-    path("alerts/<slug:slug>/", public_views.alert_detail, name="alert_detail"),
+    path("", cache_public_page(public_views.home), name="home"),
+    path("alerts/", cache_public_page(public_views.alert_list), name="alert_list"),
+    path("alerts/<slug:slug>/", cache_alert_page(public_views.alert_detail), name="alert_detail"),
     path("alerts/<slug:slug>/versions/", public_views.alert_versions, name="alert_versions"),
     path(
         "alerts/<slug:slug>/versions/<int:number>/",
         public_views.alert_version,
         name="alert_version",
     ),
-    path("countries/", public_views.country_list, name="country_list"),
-    path("countries/<slug:slug>/", public_views.country_detail, name="country_detail"),
+    path("countries/", cache_public_page(public_views.country_list), name="country_list"),
+    path(
+        "countries/<slug:slug>/",
+        cache_public_page(public_views.country_detail),
+        name="country_detail",
+    ),
     path("stages/", public_views.stage_list, name="stage_list"),
     # Machines: Atom feeds, JSON API, CSV.
-    path("feeds/alerts/", feeds.AlertsFeed(), name="feed_alerts"),
-    path("feeds/countries/<slug:slug>/", feeds.CountryFeed(), name="feed_country"),
+    path("feeds/alerts/", cache_public_page(feeds.AlertsFeed()), name="feed_alerts"),
+    path(
+        "feeds/countries/<slug:slug>/",
+        feeds.CountryFeed(),
+        name="feed_country",
+    ),
     path("api/alerts/", api.alert_list, name="api_alert_list"),
     path("api/alerts/<slug:slug>/", api.alert_detail, name="api_alert_detail"),
     path(

@@ -1,0 +1,144 @@
+"""Public pages are cached, yet a new publication or a withdrawal shows on the next request."""
+
+import datetime
+import os
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts import workflow
+from alerts.models import ChangeKind
+from alerts.public_cache import generation
+from tests.alerts.workflow_helpers import publish
+from tests.builders import edit_alert, make_alert, make_reviewer
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response):
+    return b"".join(response) if response.streaming else response.content
+
+
+def get_twice(client, url):
+    """Fetch a page cold, then again (from the cache); both must agree."""
+    first = client.get(url)
+    second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert text(first) == text(second)
+    return text(second).decode()
+
+
+def alert_url(publication):
+    return reverse("public:alert_detail", args=[publication.slug])
+
+
+PAGES = {
+    "alert page": lambda pub: alert_url(pub),
+    "alert list": lambda pub: reverse("public:alert_list"),
+    "country page": lambda pub: reverse("public:country_detail", args=["armenia"]),
+    "alerts feed": lambda pub: reverse("public:feed_alerts"),
+    "home": lambda pub: reverse("public:home"),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_new_publication_shows_on_the_next_request(client, publication, editor, page):
+    url = PAGES[page](publication)
+    assert "Corrected wording for the record" not in get_twice(client, url)
+
+    alert = publication.alert
+    edit_alert(alert, user=editor, title="Corrected wording for the record")
+    publish(alert, editor=editor, change_kind=ChangeKind.CORRECTION, change_note="Title fixed.")
+
+    assert "Corrected wording for the record" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("page", ["alert list", "country page", "home"])
+def test_a_withdrawal_shows_on_the_next_request(client, publication, page):
+    url = PAGES[page](publication)
+    assert publication.title in get_twice(client, url)
+
+    workflow.withdraw(alert=publication.alert, user=make_reviewer(), reason="Retracted.")
+
+    assert publication.title not in client.get(url).content.decode()
+
+
+def test_a_withdrawn_alert_page_answers_410_at_once(client, publication):
+    get_twice(client, alert_url(publication))
+    workflow.withdraw(alert=publication.alert, user=make_reviewer(), reason="Retracted.")
+    assert client.get(alert_url(publication)).status_code == 410
+
+
+def test_a_scheduled_publication_appears_when_its_time_comes_without_a_purge(
+    client, editor, publication, monkeypatch
+):
+    go_live = timezone.now() + datetime.timedelta(hours=3)
+    publish(
+        make_alert(author=editor, title="Embargoed until morning"),
+        editor=editor,
+        go_live_at=go_live,
+    )
+    url = reverse("public:alert_list")
+    assert "Embargoed until morning" not in get_twice(client, url)
+
+    after = go_live + datetime.timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: after)
+
+    assert "Embargoed until morning" in client.get(url).content.decode()
+
+
+def test_second_request_is_served_from_the_cache_with_one_query(
+    client, publication, django_assert_num_queries
+):
+    for url in (alert_url(publication), reverse("public:alert_list")):
+        client.get(url)
+        with django_assert_num_queries(1):
+            assert client.get(url).status_code == 200
+
+
+def test_alert_page_answers_304_when_unchanged(client, publication, editor):
+    first = client.get(alert_url(publication))
+    assert first.has_header("ETag")
+    assert first.has_header("Last-Modified")
+
+    again = client.get(alert_url(publication), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+    since = client.get(alert_url(publication), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+
+    alert = publication.alert
+    edit_alert(alert, user=editor, summary="Changed [1].")
+    publish(alert, editor=editor, change_kind=ChangeKind.UPDATE, change_note="Changed.")
+    changed = client.get(alert_url(publication), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+
+
+def test_generation_moves_with_publication_withdrawal_and_time(editor, publication):
+    before = generation()
+    later = timezone.now() + datetime.timedelta(hours=1)
+    assert generation(later) == before  # time alone changes nothing
+    workflow.withdraw(alert=publication.alert, user=make_reviewer(), reason="x")
+    assert generation() != before
+
+
+def test_staff_pages_are_never_cached(client, alert, editor):
+    client.force_login(editor)
+    response = client.get(reverse("staff:alert_preview", args=[alert.pk]))
+    assert "no-store" in response["Cache-Control"]
+    assert cache.get(f"public::{reverse('staff:alert_preview', args=[alert.pk])}") is None
+
+
+def test_the_configured_cache_backend_is_the_one_in_use(settings):
+    """REDIS_URL switches the cache to Redis; CI runs this file once with it set."""
+    expected = (
+        "django.core.cache.backends.redis.RedisCache"
+        if os.environ.get("REDIS_URL")
+        else "django.core.cache.backends.locmem.LocMemCache"
+    )
+    assert settings.CACHES["default"]["BACKEND"] == expected
+    cache.set("probe", "a page", 30)
+    assert cache.get("probe") == "a page"
