@@ -236,17 +236,28 @@ def _admin_url(name, *args):
     return settings.SITE_URL + reverse(name, args=args)
 
 
-def _supersede(submission, *, user, comment=""):
-    submission.status = Submission.Status.SUPERSEDED
+def _close(submission, *, status, action, user, comment=""):
+    """End a submission's review with ``status`` and record who did it and why."""
+    submission.status = status
     submission.decided_at = timezone.now()
     submission.save(update_fields=["status", "decided_at"])
     _record(
         alert=submission.alert,
-        action=WorkflowEvent.Action.SUPERSEDED,
+        action=action,
         actor=user,
         submission=submission,
         frm="in_review",
-        to="superseded",
+        to=status,
+        comment=comment,
+    )
+
+
+def _supersede(submission, *, user, comment=""):
+    _close(
+        submission,
+        status=Submission.Status.SUPERSEDED,
+        action=WorkflowEvent.Action.SUPERSEDED,
+        user=user,
         comment=comment,
     )
 
@@ -347,16 +358,11 @@ def request_changes(*, submission, user, comment):
                 f"This submission is not awaiting review (it is "
                 f"{submission.get_status_display().lower()})."
             )
-        submission.status = Submission.Status.CHANGES_REQUESTED
-        submission.decided_at = timezone.now()
-        submission.save(update_fields=["status", "decided_at"])
-        _record(
-            alert=submission.alert,
+        _close(
+            submission,
+            status=Submission.Status.CHANGES_REQUESTED,
             action=WorkflowEvent.Action.CHANGES_REQUESTED,
-            actor=user,
-            submission=submission,
-            frm="in_review",
-            to="changes_requested",
+            user=user,
             comment=comment,
         )
         _mail_after_commit(
