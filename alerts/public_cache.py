@@ -109,6 +109,11 @@ def _cached(view, request, key, last_modified, *args, **kwargs):
     return response
 
 
+def _path_key(request):
+    # Hashed: query strings can be long (search text), and cache keys must stay short.
+    return hashlib.sha256(request.get_full_path().encode()).hexdigest()
+
+
 def _cacheable(request):
     return request.method in ("GET", "HEAD")
 
@@ -120,7 +125,7 @@ def cache_public_page(view):
     def wrapper(request, *args, **kwargs):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        key = f"public:{generation()}:{request.get_full_path()}"
+        key = f"public:{generation()}:{_path_key(request)}"
         return _cached(view, request, key, None, *args, **kwargs)
 
     return wrapper
@@ -137,7 +142,7 @@ def cache_alert_page(view):
         if current is None:
             # Withdrawn, renamed or unknown: the view explains which, uncached.
             return view(request, slug, *args, **kwargs)
-        key = f"alert:{current['pk']}:{current['snapshot_hash']}:{request.get_full_path()}"
+        key = f"alert:{current['pk']}:{current['snapshot_hash']}:{_path_key(request)}"
         return _cached(view, request, key, current["go_live_at"], slug, *args, **kwargs)
 
     return wrapper
