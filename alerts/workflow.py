@@ -214,6 +214,8 @@ def _record(*, alert, action, actor, submission=None, publication=None, frm="", 
 
 
 def _mail_after_commit(subject, body, recipients):
+    # A header cannot hold a line break, and a title may contain one.
+    subject = " ".join(subject.split())
     recipients = sorted({r for r in recipients if r})
     if recipients:
         transaction.on_commit(

@@ -395,3 +395,12 @@ def test_withdrawing_closes_an_open_submission_with_an_audit_row(
 def test_approving_without_a_comment_argument_value_works(alert, editor, reviewers):
     submission = workflow.submit(alert=alert, user=editor)
     assert workflow.approve(submission=submission, user=reviewers[0], comment=None).number == 1
+
+
+def test_a_title_with_a_line_break_does_not_break_the_mail(
+    editor, reviewers, django_capture_on_commit_callbacks
+):
+    alert = make_alert(author=editor, title="Two\nlines")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit(alert=alert, user=editor)
+    assert mail.outbox[-1].subject == "Review requested: Two lines"
