@@ -9,20 +9,17 @@ second save goes through (the overwritten version stays in the history).
 """
 
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from reversion.models import Version
 
 from .models import Alert
+from .versions import alert_versions
 
 TOKEN_FIELD = "based_on_revision"
 
 
 def newest_revision(alert_pk):
     version = (
-        Version.objects.filter(
-            content_type=ContentType.objects.get_for_model(Alert), object_id=str(alert_pk)
-        )
+        alert_versions(str(alert_pk))
         .select_related("revision__user")
         .order_by("-revision_id")
         .first()

@@ -4,7 +4,6 @@ State is derived from the workflow records and the clock, never stored: a
 scheduled publication turns "published" by itself when its time comes.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     CharField,
@@ -20,9 +19,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
-from reversion.models import Version
 
 from .models import Alert, Approval, Publication, Submission, Withdrawal
+from .versions import alert_versions
 
 STATES = {
     "draft": "Draft",
@@ -52,10 +51,7 @@ def with_state(queryset, now=None):
     live = Publication.objects.filter(alert=OuterRef("pk"), go_live_at__lte=now)
     live_revision = live.order_by("-number").values("submission__revision_id")[:1]
     latest_revision = (
-        Version.objects.filter(
-            content_type=ContentType.objects.get_for_model(Alert),
-            object_id=Cast(OuterRef("pk"), output_field=CharField()),
-        )
+        alert_versions(Cast(OuterRef("pk"), output_field=CharField()))
         .order_by("-revision_id")
         .values("revision_id")[:1]
     )

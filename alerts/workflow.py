@@ -12,11 +12,10 @@ its authors approved, and every later change is visible as such.
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from reversion.models import Revision, Version
+from reversion.models import Revision
 
 from stages.models import Country
 
@@ -34,6 +33,7 @@ from .models import (
 from .roles import REVIEWERS
 from .snapshot import build_snapshot, snapshot_hash, snapshot_queryset, text_fields
 from .text import dangling_markers, describe_dangling, find_markers
+from .versions import alert_versions
 
 
 class WorkflowError(Exception):
@@ -62,9 +62,7 @@ def open_submission(alert):
 
 
 def _alert_versions(alert):
-    return Version.objects.filter(
-        content_type=ContentType.objects.get_for_model(Alert), object_id=str(alert.pk)
-    )
+    return alert_versions(str(alert.pk))
 
 
 def latest_revision(alert):
