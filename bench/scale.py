@@ -119,8 +119,11 @@ class Scale:
     def _record(self, row, target):
         if target is not None:
             row["target_ms"] = target
-            worst = max((row[m]["p99"] for m in ("cold", "warm", "time") if m in row), default=None)
-            row["meets"] = worst is not None and worst <= target
+            # Judged per mode: a page can meet the target from the cache and miss it cold.
+            row["meets_by_mode"] = {
+                m: row[m]["p99"] <= target for m in ("cold", "warm", "time") if m in row
+            }
+            row["meets"] = bool(row["meets_by_mode"]) and all(row["meets_by_mode"].values())
         self.results.append(row)
         print_row(row)
 
@@ -392,7 +395,11 @@ def print_row(row):
 
     target = ""
     if "target_ms" in row:
-        target = f"p99 <= {row['target_ms']} ms: {'met' if row['meets'] else 'MISSED'}"
+        verdicts = ", ".join(
+            f"{'' if mode == 'time' else mode + ' '}{'met' if ok else 'MISSED'}"
+            for mode, ok in row["meets_by_mode"].items()
+        )
+        target = f"p99 <= {row['target_ms']} ms: {verdicts or 'MISSED'}"
     if row.get("slow"):
         target += " (too slow to repeat: one cold request)"
     if "error" in row:
