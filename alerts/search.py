@@ -48,10 +48,14 @@ def is_postgresql():
 TSQUERY = "websearch_to_tsquery('english'::regconfig, {})"
 
 
-class StoredRank(Func):
-    """The rank of a publication for a query, read from its stored ``head`` vector."""
+class _StoredSearch(Func):
+    """A condition on a publication's stored search document, for query ``text``.
 
-    output_field = FloatField()
+    Subclasses give the SQL template, with ``{id}`` for the publication id and
+    ``{query}`` for the tsquery built from the (parameterised) text.
+    """
+
+    template_sql = ""
 
     def __init__(self, publication_id, text):
         super().__init__(publication_id, Value(text))
@@ -60,14 +64,25 @@ class StoredRank(Func):
         (id_sql, id_params), (text_sql, text_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        sql = (
-            f"(SELECT ts_rank(s.head, {TSQUERY.format(text_sql)}) "
-            f"FROM alerts_publication_search s WHERE s.publication_id = {id_sql})"
-        )
-        return sql, (*text_params, *id_params)
+        query = TSQUERY.format(text_sql)
+        sql = self.template_sql.format(id=id_sql, query=query)
+        # Parameters in the order their placeholders appear in the SQL.
+        if sql.index(query) < sql.index(id_sql):
+            return sql, (*text_params, *id_params)
+        return sql, (*id_params, *text_params)
 
 
-class StoredMatch(Func):
+class StoredRank(_StoredSearch):
+    """The rank of a publication for a query, read from its stored ``head`` vector."""
+
+    output_field = FloatField()
+    template_sql = (
+        "(SELECT ts_rank(s.head, {query}) "
+        "FROM alerts_publication_search s WHERE s.publication_id = {id})"
+    )
+
+
+class StoredMatch(_StoredSearch):
     """True for a publication whose stored document matches the query.
 
     Written as ``id = ANY(ARRAY(SELECT ... WHERE document @@ query))``: PostgreSQL
@@ -78,19 +93,10 @@ class StoredMatch(Func):
     """
 
     output_field = BooleanField()
-
-    def __init__(self, publication_id, text):
-        super().__init__(publication_id, Value(text))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        (id_sql, id_params), (text_sql, text_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        sql = (
-            f"{id_sql} = ANY(ARRAY(SELECT publication_id FROM alerts_publication_search "
-            f"WHERE document @@ {TSQUERY.format(text_sql)}))"
-        )
-        return sql, (*id_params, *text_params)
+    template_sql = (
+        "{id} = ANY(ARRAY(SELECT publication_id FROM alerts_publication_search "
+        "WHERE document @@ {query}))"
+    )
 
 
 def clean_query(text):
