@@ -76,6 +76,7 @@ class Page:
     name: str
     path: str
     rotate: list | None = None  # distinct paths, one per request (the cold alert page)
+    failures: list = field(default_factory=list)
     status: int | None = None
     queries: int | None = None
     size: int | None = None
@@ -96,6 +97,7 @@ class Run:
     errors: int
     app_cpu: float
     db_cpu: float
+    distinct: int | None = None  # distinct pages handed to a cold run
 
 
 def _ms(text):
@@ -236,9 +238,10 @@ class Bench:
         workers = self.server.worker_pids()
         db_pids = postgres_backend_pids(self.database_url) if self.is_pg else []
         before_app, before_db = cpu_seconds(workers), cpu_seconds(db_pids)
-        out = subprocess.run(
-            cmd, env=env, capture_output=True, text=True, timeout=duration + 30, check=True
-        ).stdout
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=duration + 30)
+        if done.returncode != 0:
+            raise RuntimeError(f"wrk failed: {done.stderr.strip() or done.stdout.strip()}")
+        out = done.stdout
         after_app = cpu_seconds(workers)
         db_after_pids = postgres_backend_pids(self.database_url) if self.is_pg else []
         after_db = cpu_seconds(set(db_pids) | set(db_after_pids))
@@ -246,12 +249,13 @@ class Bench:
         if page.rotate is not None and requests > used:
             print(
                 f"  note: {page.name} made {requests} requests over {used} distinct pages; "
-                "later ones may have been cached",
+                "the rest were served from the cache",
                 file=sys.stderr,
             )
         app = sum(after_app.get(p, 0) - before_app.get(p, 0) for p in after_app)
         db = sum(after_db.get(p, 0) - before_db.get(p, 0) for p in after_db)
-        return Run(requests, duration, rps, p50, p99, errors, app, db)
+        distinct = used if page.rotate is not None else None
+        return Run(requests, duration, rps, p50, p99, errors, app, db, distinct)
 
     def run(self):
         started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -277,7 +281,18 @@ class Bench:
                 self.wrk(page, 1)
         for round_number in range(1, self.args.rounds + 1):
             for page in live:
-                run = self.wrk(page, self.args.duration)
+                if page.rotate is not None and not page.rotate:
+                    print(
+                        f"  round {round_number} {page.name}: no unseen alert left, skipped",
+                        file=sys.stderr,
+                    )
+                    continue
+                try:
+                    run = self.wrk(page, self.args.duration)
+                except (RuntimeError, subprocess.TimeoutExpired) as error:
+                    print(f"  round {round_number} {page.name}: {error}", file=sys.stderr)
+                    page.failures.append(str(error))
+                    continue
                 page.runs.append(run)
                 print(
                     f"  round {round_number} {page.name:15s} {run.rps:8.1f} req/s "
@@ -293,6 +308,8 @@ class Bench:
             row = {"page": p.name, "path": p.path or "(a different alert each request)"}
             row.update(status=p.status, bytes=p.size, queries=p.queries)
             requests = sum(r.requests for r in p.runs)
+            if p.failures and not p.runs:
+                row["status"] = "failed"
             if p.runs and not requests:
                 row["status"] = "no request completed"
             elif p.runs:
@@ -305,6 +322,10 @@ class Bench:
                     db_cpu_ms=1000 * sum(r.db_cpu for r in p.runs) / requests,
                 )
                 row["cpu_ms"] = row["app_cpu_ms"] + row["db_cpu_ms"]
+                distinct = [r.distinct for r in p.runs if r.distinct is not None]
+                if distinct:
+                    # Share of the "cold" requests that really asked for an unseen page.
+                    row["cold_share"] = min(1.0, sum(distinct) / requests)
             rows.append(row)
         floor = next((r for r in rows if r["page"] == "floor" and "rps" in r), None)
         for row in rows:
@@ -364,6 +385,13 @@ def print_table(result):
             f"{r.get('x_floor', 0):>8.2f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
             f"{r['cpu_ms']:>10.2f} {split:>13} {cpu_x:>7} {r['errors']:>6}  {target}"
         )
+    for r in result["pages"]:
+        if r.get("cold_share") is not None and r["cold_share"] < 0.99:
+            print(
+                f"\nNote: only {100 * r['cold_share']:.0f}% of the '{r['page']}' requests were for "
+                "an alert not requested before (too few live alerts); the rest came from the "
+                "cache, so that row is not a cold measurement."
+            )
     print(
         "\nSQL: queries of the page's first request (cold cache), counted in-process. "
         "CPU: gunicorn workers' user+system time (+ PostgreSQL backends'), per request."
