@@ -209,7 +209,11 @@ class PublicationQuerySet(ImmutableQuerySet):
         moment its go-live time passes, with no cron.
         """
         now = now or timezone.now()
-        return self.filter(go_live_at__lte=now, alert__withdrawal__isnull=True)
+        # NOT EXISTS rather than a LEFT JOIN on the withdrawal: PostgreSQL plans the
+        # anti-join well, while the join's IS NULL filter was misestimated into
+        # sequential scans of every publication (17-35 s at 100,000 alerts).
+        withdrawn = Withdrawal.objects.filter(alert=models.OuterRef("alert_id"))
+        return self.filter(~models.Exists(withdrawn), go_live_at__lte=now)
 
     def latest_live(self, now=None):
         """Of the live publications, only the newest of each alert."""
