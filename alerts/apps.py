@@ -1,12 +1,18 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 class AlertsConfig(AppConfig):
     name = "alerts"
 
     def ready(self):
+        from .models import Publication, Withdrawal
+        from .public_cache import note_change_on_commit
         from .roles import ensure_roles_after_migrate
 
         # Runs after the auth app has created the permissions (alerts is installed later).
         post_migrate.connect(ensure_roles_after_migrate, sender=self)
+        # Any way a publication or withdrawal is written (workflow, loaddata, admin)
+        # moves the public page cache to a new generation.
+        for model in (Publication, Withdrawal):
+            post_save.connect(note_change_on_commit, sender=model, dispatch_uid=f"pages-{model}")

@@ -1,148 +1,270 @@
 """Caching of public pages that can never serve stale content.
 
-A page is cached under a key made of what it renders, read from the database on
-every request with one cheap, indexed query:
+Every cached page is stored under the *generation* of the live set, so a new
+publication, a withdrawal or a scheduled go-live changes the key of every page on
+the very next request, and nothing is ever purged: old entries simply stop being
+asked for and expire. How the generation is known depends on the cache:
 
-- an alert page by the id of the alert's current live publication, so a new
-  publication or a withdrawal changes the key on the very next request;
-- every other public page by the *generation* of the live set: the newest
-  publication id, the newest withdrawal id, and the latest go-live time that has
-  passed. A scheduled publication going live moves the last one, so it shows up
-  without anyone purging anything (and without a cron job).
+- a cache shared by every app process (Redis, Memcached, files, database): writers
+  bump a counter in the cache when a publication or withdrawal commits, and each
+  process remembers the scheduled go-live times it saw with that counter value.
+  A cache hit then costs no query at all.
+- a cache private to one process (the default local-memory cache): a writer in
+  another process cannot reach it, so every request reads the generation from the
+  database (one query of three index lookups).
 
-Nothing is ever invalidated; old entries simply stop being asked for and expire.
-Only complete 200 responses to anonymous-looking GETs are stored: public pages
-do not depend on who is asking, and staff pages are never wrapped by this.
+An alert page also carries a validator of its own (ETag and Last-Modified from the
+alert's live publication), so a reader's copy stays valid across other alerts'
+publications. Only complete 200 responses to GET/HEAD are stored: public pages do
+not depend on who is asking, and staff pages are never wrapped by this. When the
+cache server is down, pages are served uncached rather than not at all.
 """
 
+import datetime
 import functools
 import hashlib
+import logging
+import time
 
-from django.core.cache import cache
-from django.db.models import Subquery
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection, transaction
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 from .models import Publication, Withdrawal
+from .public_data import current_publication
+
+logger = logging.getLogger(__name__)
 
 # Long enough to matter under load, short enough that a template deploy shows soon
-# (a deploy may also set CACHE_KEY_PREFIX to start afresh).
+# (a deploy may also set CACHE_KEY_PREFIX to start afresh). It also bounds how long
+# a page could outlive a change whose counter bump was lost to a cache outage.
 TIMEOUT = 600
 # Browsers and CDNs may reuse a page this long before revalidating with the ETag.
 MAX_AGE = 60
 CACHED_HEADERS = ("Content-Type", "Content-Language", "Link", "Location")
+COUNTER_KEY = "public:live-counter"
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 def generation(now=None):
-    """What every list-like public page depends on: one query, three index lookups."""
+    """The live set's generation read from the database: one query, three index lookups.
+
+    Plain SQL because this runs on every request with a process-local cache, and
+    building it through the ORM cost more than the query itself.
+    """
     now = now or timezone.now()
-    row = (
-        Publication.objects.order_by("-pk")
-        .values(
-            "pk",
-            withdrawn=Subquery(Withdrawal.objects.order_by("-pk").values("pk")[:1]),
-            went_live=Subquery(
-                Publication.objects.filter(go_live_at__lte=now)
-                .order_by("-go_live_at")
-                .values("go_live_at")[:1]
-            ),
+    publications = connection.ops.quote_name(Publication._meta.db_table)
+    withdrawals = connection.ops.quote_name(Withdrawal._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {publications}),"
+            f" (SELECT MAX(id) FROM {withdrawals}),"
+            f" (SELECT MAX(go_live_at) FROM {publications} WHERE go_live_at <= %s)",
+            [connection.ops.adapt_datetimefield_value(now)],
         )
-        .first()
-    )
-    if row is None:
+        newest, withdrawn, went_live = cursor.fetchone()
+    if newest is None:
         return "empty"
-    went_live = row["went_live"].isoformat() if row["went_live"] else "-"
-    return f"{row['pk']}.{row['withdrawn'] or 0}.{went_live}"
+    # went_live is whatever the driver returns (a string on SQLite): it only has to
+    # be the same for the same state of the database.
+    return f"{newest}.{withdrawn or 0}.{went_live or '-'}"
 
 
-def alert_version_key(slug, now=None):
-    """The current live publication of ``slug`` (id, hash, go-live), or None."""
-    return (
-        Publication.objects.latest_live(now)
-        .filter(slug=slug)
-        .order_by("-go_live_at", "-id")
-        .values("pk", "snapshot_hash", "go_live_at")
-        .first()
+def _stamp(moment):
+    return moment.isoformat() if moment else "-"
+
+
+def signalled():
+    """Whether a writer's counter bump reaches every process that serves pages."""
+    return not isinstance(caches["default"], LocMemCache)
+
+
+def note_change():
+    """Move the generation of every process: call when the live set may have changed."""
+    if not signalled():
+        return
+    try:
+        cache.incr(COUNTER_KEY)
+    except ValueError:  # evicted or never set: any new value is a new generation
+        cache.add(COUNTER_KEY, time.time_ns(), timeout=None)
+    except Exception:
+        # A lost bump is bounded by TIMEOUT; failing the writer's transaction is worse.
+        logger.exception("Could not move the public page cache's generation")
+
+
+def note_change_on_commit(sender=None, *, using=None, **kwargs):
+    """Receiver for saves of publications and withdrawals (connected in apps.py).
+
+    The bump after commit is the one other processes rely on: before it, they could
+    not see the new rows. The immediate one keeps the writer's own connection (and
+    tests, whose transactions never commit) consistent within the transaction.
+    """
+    note_change()
+    transaction.on_commit(note_change, using=using, robust=True)
+
+
+# The go-live times a process saw under the current counter value: the latest that
+# had passed and every later (scheduled) one. One dict, replaced whole, so a
+# threaded server never reads half of it.
+_schedule = {"counter": None, "times": ()}
+
+
+def _go_live_times(now):
+    latest_passed = Subquery(
+        Publication.objects.filter(go_live_at__lte=now)
+        .order_by("-go_live_at")
+        .values("go_live_at")[:1]
     )
+    return tuple(
+        Publication.objects.filter(go_live_at__gte=Coalesce(latest_passed, Value(_EPOCH)))
+        .order_by("go_live_at")
+        .values_list("go_live_at", flat=True)
+        .distinct()
+    )
+
+
+def _signalled_generation(now, counter):
+    global _schedule
+    if counter is None:
+        cache.add(COUNTER_KEY, time.time_ns(), timeout=None)
+        counter = cache.get(COUNTER_KEY)
+    schedule = _schedule
+    if schedule["counter"] != counter:
+        schedule = _schedule = {"counter": counter, "times": _go_live_times(now)}
+    passed = [t for t in schedule["times"] if t <= now]
+    return f"c{counter}.{_stamp(passed[-1] if passed else None)}"
+
+
+def current_generation(now=None):
+    now = now or timezone.now()
+    if signalled():
+        return _signalled_generation(now, cache.get(COUNTER_KEY))
+    return generation(now)
+
+
+def _lookup(key):
+    """The current generation and the entry stored under ``key``, in one cache round trip.
+
+    An entry made under another generation is no entry at all.
+    """
+    now = timezone.now()
+    if signalled():
+        found = cache.get_many([COUNTER_KEY, key])
+        gen = _signalled_generation(now, found.get(COUNTER_KEY))
+        entry = found.get(key)
+    else:
+        gen = generation(now)
+        entry = cache.get(key)
+    if entry is not None and entry[0] != gen:
+        entry = None
+    return gen, entry
+
+
+def _digest(text):
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _etag(key):
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    return f'"{_digest(key)[:32]}"'
 
 
-def _store(key, response):
-    headers = {h: response[h] for h in CACHED_HEADERS if response.has_header(h)}
-    cache.set(key, (response.status_code, response.content, headers), TIMEOUT)
-
-
-def _replay(entry):
-    status, content, headers = entry
-    response = HttpResponse(content, status=status)
-    for name, value in headers.items():
-        response[name] = value
+def _render(view, request, *args, **kwargs):
+    response = view(request, *args, **kwargs)
+    if getattr(response, "render", None) and not response.is_rendered:
+        response.render()
     return response
 
 
-def _cached(view, request, key, last_modified, *args, **kwargs):
-    etag = _etag(key)
-    last_modified_ts = int(last_modified.timestamp()) if last_modified else None
-    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified_ts)
-    if not_modified is not None:
-        response = not_modified
-    else:
-        entry = cache.get(key)
-        if entry is not None:
-            response = _replay(entry)
-        else:
-            response = view(request, *args, **kwargs)
-            if getattr(response, "render", None) and not response.is_rendered:
-                response.render()
-            if response.status_code == 200 and not response.streaming:
-                _store(key, response)
+def _finish(response, etag, last_modified):
     if response.status_code in (200, 304):
         response["ETag"] = etag
-        if last_modified_ts is not None:
-            response["Last-Modified"] = http_date(last_modified_ts)
+        if last_modified is not None:
+            response["Last-Modified"] = http_date(last_modified)
         patch_cache_control(response, public=True, max_age=MAX_AGE)
     return response
 
 
-def _path_key(request):
+def _serve(view, request, validators, *args, **kwargs):
+    """Serve ``view`` through the page cache.
+
+    ``validators(gen)`` gives (etag, last_modified timestamp, extra view kwargs),
+    or None when the page is not to be cached; it is called only on a miss, since
+    a stored entry carries its own.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return view(request, *args, **kwargs)
     # Hashed: query strings can be long (search text), and cache keys must stay short.
-    return hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    key = "page:" + _digest(request.get_full_path())
+    try:
+        gen, entry = _lookup(key)
+    except Exception:
+        logger.warning("Page cache unavailable; serving uncached", exc_info=True)
+        return view(request, *args, **kwargs)
 
+    if entry is not None:
+        _gen, content, headers, etag, last_modified = entry
+        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if not_modified is not None:
+            return _finish(not_modified, etag, last_modified)
+        response = HttpResponse(content)
+        for name, value in headers.items():
+            response[name] = value
+        return _finish(response, etag, last_modified)
 
-def _cacheable(request):
-    return request.method in ("GET", "HEAD")
+    found = validators(gen, key)
+    if found is None:
+        return view(request, *args, **kwargs)
+    etag, last_modified, extra = found
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        return _finish(not_modified, etag, last_modified)
+    response = _render(view, request, *args, **kwargs, **extra)
+    if response.status_code == 200 and not response.streaming:
+        headers = {h: response[h] for h in CACHED_HEADERS if response.has_header(h)}
+        try:
+            cache.set(key, (gen, response.content, headers, etag, last_modified), TIMEOUT)
+        except Exception:
+            logger.warning("Page cache unavailable; page not stored", exc_info=True)
+    return _finish(response, etag, last_modified)
 
 
 def cache_public_page(view):
     """Cache a list-like public page under the live set's generation and its full URL."""
 
+    def validators(gen, key):
+        return _etag(f"{gen}:{key}"), None, {}
+
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _cacheable(request):
-            return view(request, *args, **kwargs)
-        key = f"public:{generation()}:{_path_key(request)}"
-        return _cached(view, request, key, None, *args, **kwargs)
+        return _serve(view, request, validators, *args, **kwargs)
 
     return wrapper
 
 
 def cache_alert_page(view):
-    """Cache an alert page under its current publication; send ETag and Last-Modified."""
+    """Cache an alert page; its ETag and Last-Modified follow its own live publication.
+
+    On a miss the publication is looked up here and handed to the view as
+    ``publication``, so the page's validators cost no query of their own.
+    """
 
     @functools.wraps(view)
     def wrapper(request, slug, *args, **kwargs):
-        if not _cacheable(request):
-            return view(request, slug, *args, **kwargs)
-        current = alert_version_key(slug)
-        if current is None:
-            # Withdrawn, renamed or unknown: the view explains which, uncached.
-            return view(request, slug, *args, **kwargs)
-        key = f"alert:{current['pk']}:{current['snapshot_hash']}:{_path_key(request)}"
-        return _cached(view, request, key, current["go_live_at"], slug, *args, **kwargs)
+        def validators(gen, key):
+            publication = current_publication(slug)
+            if publication is None:
+                # Withdrawn, renamed or unknown: the view explains which, uncached.
+                return None
+            version = f"{publication.pk}:{publication.snapshot_hash}:{key}"
+            last_modified = int(publication.go_live_at.timestamp())
+            return _etag(version), last_modified, {"publication": publication}
+
+        return _serve(view, request, validators, slug, *args, **kwargs)
 
     return wrapper

@@ -121,8 +121,9 @@ def alert_list(request):
 
 
 @require_safe
-def alert_detail(request, slug):
-    publication = public_data.current_publication(slug)
+def alert_detail(request, slug, publication=None):
+    # The page cache may have looked the publication up already (public_cache.py).
+    publication = publication or public_data.current_publication(slug)
     if publication is None:
         return _not_live(request, slug, view_name="public:alert_detail")
     context = _alert_context(request, publication, _versions_of(publication), current=True)

@@ -172,7 +172,7 @@ LOGIN_URL = "admin:login"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.ReusingRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }

@@ -79,6 +79,7 @@ def seed(
                 )
                 bar.advance()
         else:
+            from ..public_cache import note_change
             from .bulk import BulkWriter
 
             writer = BulkWriter(
@@ -95,6 +96,8 @@ def seed(
                     bar.advance(len(chunk))
             finally:
                 writer.close()
+                # COPY sends no post_save signals: tell the page cache itself.
+                note_change()
             writer.analyze()
     bar.close()
     return SeedResult(path, len(missing), len(have), time.monotonic() - started)

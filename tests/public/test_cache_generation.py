@@ -1,0 +1,56 @@
+"""How the page cache learns that the live set changed, and what it does when it cannot."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from alerts import public_cache, workflow
+from alerts.public_cache import current_generation
+from tests.builders import make_reviewer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shared_cache(monkeypatch):
+    """Behave as with Redis: writers bump a counter that every process reads."""
+    monkeypatch.setattr(public_cache, "signalled", lambda: True)
+
+
+def alert_url(publication):
+    return reverse("public:alert_detail", args=[publication.slug])
+
+
+def test_the_generation_moves_again_when_the_writer_commits(
+    shared_cache, publication, django_capture_on_commit_callbacks
+):
+    """Other processes see the new rows only after the commit, so that bump is the one they need."""
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        workflow.withdraw(alert=publication.alert, user=make_reviewer(), reason="Retracted.")
+    before_commit = current_generation()
+
+    for callback in after_commit:
+        callback()
+
+    assert current_generation() != before_commit
+
+
+def test_a_lost_counter_starts_a_new_generation(shared_cache, publication):
+    before = current_generation()
+    cache.delete(public_cache.COUNTER_KEY)
+    assert current_generation() != before
+
+
+def test_pages_are_served_uncached_when_the_cache_is_down(
+    shared_cache, client, publication, monkeypatch
+):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache server unreachable")
+
+    for method in ("get", "set", "add", "incr"):
+        monkeypatch.setattr(cache, method, down)
+
+    for url in (alert_url(publication), reverse("public:alert_list")):
+        assert publication.title in client.get(url).content.decode()
+    workflow.withdraw(alert=publication.alert, user=make_reviewer(), reason="Retracted.")
+    assert client.get(alert_url(publication)).status_code == 410
