@@ -9,4 +9,5 @@ DUMP_EXCLUDES = [
     "sessions",  # logins are not worth restoring
     "admin.logentry",  # the admin's own log; the editorial record is reversion + events
     "axes",  # login-throttling counters
+    "alerts.publicationrendering",  # HTML derived from each publication, made again on read
 ]

@@ -264,6 +264,24 @@ class Publication(ImmutableModel):
         return f"{self.title} — publication {self.number}"
 
 
+class PublicationRendering(models.Model):
+    """A publication's content rendered to HTML once, so no reader pays for Markdown.
+
+    Derived data (alerts/rendering.py): ``renderer`` names the templates and code
+    that produced it, and a rendering by any other renderer is made again on the
+    next read. Never dumped; deleting rows only costs a render.
+    """
+
+    publication = models.OneToOneField(
+        Publication, on_delete=models.CASCADE, primary_key=True, related_name="rendering"
+    )
+    renderer = models.CharField(max_length=16)
+    html = models.TextField()
+
+    def __str__(self):
+        return f"Rendering of {self.publication}"
+
+
 class PublishedDetermination(ImmutableModel):
     """One published determination (country at stage) for stage-history queries."""
 

@@ -257,7 +257,7 @@ def cache_alert_page(view):
     @functools.wraps(view)
     def wrapper(request, slug, *args, **kwargs):
         def validators(gen, key):
-            publication = current_publication(slug)
+            publication = current_publication(slug, rendered=True)
             if publication is None:
                 # Withdrawn, renamed or unknown: the view explains which, uncached.
                 return None

@@ -80,9 +80,15 @@ def paginate(queryset, per_page, number):
     return page
 
 
-def current_publication(slug, now=None):
-    """The latest live publication published under ``slug``, or None."""
-    return latest_live(now).filter(slug=slug).order_by("-go_live_at", "-id").first()
+def current_publication(slug, now=None, *, rendered=False):
+    """The latest live publication published under ``slug``, or None.
+
+    ``rendered`` also loads its stored content HTML (alerts.rendering), for pages.
+    """
+    queryset = latest_live(now).filter(slug=slug).order_by("-go_live_at", "-id")
+    if rendered:
+        queryset = queryset.select_related("rendering")
+    return queryset.first()
 
 
 def renamed_to(slug, now=None):

@@ -15,7 +15,7 @@ from . import charts, public_data
 from .diff import diff_snapshots
 from .filters import AlertFilter
 from .models import ChangeKind
-from .presentation import present
+from .rendering import content_html
 from .snapshot import upgrade
 
 HOME_ALERTS = 10
@@ -78,7 +78,9 @@ def _alert_context(request, publication, versions, *, current):
         if current
         else reverse("public:alert_version", args=[publication.slug, publication.number])
     )
-    return present(snapshot) | {
+    return {
+        "alert": snapshot,
+        "content_html": content_html(publication),
         "publication": publication,
         "versions": versions,
         "notes": _notes(versions),
@@ -123,7 +125,7 @@ def alert_list(request):
 @require_safe
 def alert_detail(request, slug, publication=None):
     # The page cache may have looked the publication up already (public_cache.py).
-    publication = publication or public_data.current_publication(slug)
+    publication = publication or public_data.current_publication(slug, rendered=True)
     if publication is None:
         return _not_live(request, slug, view_name="public:alert_detail")
     context = _alert_context(request, publication, _versions_of(publication), current=True)
@@ -188,7 +190,12 @@ def alert_version(request, slug, number):
     current = public_data.current_publication(slug)
     if current is None:
         return _not_live(request, slug, view_name="public:alert_version", args=[number])
-    publication = public_data.live().filter(alert_id=current.alert_id, number=number).first()
+    publication = (
+        public_data.live()
+        .filter(alert_id=current.alert_id, number=number)
+        .select_related("rendering")
+        .first()
+    )
     if publication is None:
         raise Http404("This alert has no live version with that number.")
     versions = [v for v in _versions_of(current) if v["number"] <= number]

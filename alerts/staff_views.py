@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from .models import Submission
-from .presentation import present
-from .snapshot import build_snapshot, snapshot_queryset
+from .rendering import render_content
+from .snapshot import build_snapshot, snapshot_queryset, upgrade
 
 
 def can_preview(user):
@@ -19,7 +19,11 @@ def can_preview(user):
 
 
 def render_snapshot_page(request, snapshot, *, heading, status=200, extra=None):
-    context = present(snapshot) | {"preview_heading": heading} | (extra or {})
+    context = {
+        "alert": upgrade(snapshot),
+        "content_html": render_content(snapshot, link_countries=False),
+        "preview_heading": heading,
+    } | (extra or {})
     return render(request, "alerts/preview.html", context, status=status)
 
 

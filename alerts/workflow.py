@@ -19,6 +19,7 @@ from reversion.models import Revision
 
 from stages.models import Country
 
+from . import rendering
 from .models import (
     Alert,
     Approval,
@@ -448,6 +449,8 @@ def _publish(*, alert, submission, approvals):
         level=snapshot["level"],
         issued_on=snapshot["issued_on"],
     )
+    # Rendered now, once, so that no reader pays for the Markdown (alerts/rendering.py).
+    rendering.store(publication)
     countries = {
         c.slug: c
         for c in Country.objects.filter(slug__in={r["country"] for r in snapshot["ratings"]})

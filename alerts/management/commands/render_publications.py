@@ -1,0 +1,57 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+from django.db.models.functions import Mod
+
+from alerts import rendering
+from alerts.models import Publication
+from alerts.synthetic.progress import Progress
+
+
+class Command(BaseCommand):
+    help = (
+        "Render the content HTML of live publications that have none, or one made by other "
+        "templates or code (alerts/rendering.py). Pages do this on first read anyway; run "
+        "it after a deploy that changes the alert templates, so no reader waits for it."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--current-only",
+            action="store_true",
+            help="Only each alert's current version (not the older versions' pages).",
+        )
+        parser.add_argument(
+            "--part",
+            default="1/1",
+            help="Render only part K of N (e.g. 1/2 and 2/2 in two processes).",
+        )
+        parser.add_argument("--batch-size", type=int, default=100)
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **options):
+        try:
+            k, n = (int(x) for x in options["part"].split("/"))
+            assert 1 <= k <= n
+        except (ValueError, AssertionError):
+            raise CommandError("--part must be K/N with 1 <= K <= N, e.g. 1/2.") from None
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        publications = (
+            Publication.objects.latest_live()
+            if options["current_only"]
+            else Publication.objects.live()
+        )
+        stale = publications.filter(
+            Q(rendering__isnull=True) | ~Q(rendering__renderer=rendering.renderer())
+        )
+        if n > 1:
+            stale = stale.alias(part=Mod("pk", n)).filter(part=k - 1)
+        ids = list(stale.order_by("pk").values_list("pk", flat=True))
+        progress = Progress(len(ids), label="publications", enabled=not options["no_progress"])
+        size = options["batch_size"]
+        for start in range(0, len(ids), size):
+            for publication in Publication.objects.filter(pk__in=ids[start : start + size]):
+                rendering.store(publication)
+            progress.advance(len(ids[start : start + size]))
+        progress.close()
+        self.stdout.write(f"render_publications: {len(ids)} publications rendered.")
