@@ -212,22 +212,21 @@ def safe_cell(value):
     return text
 
 
-def determination_rows():
+def determination_rows(country_slug=None):
     """One row per published determination of every live publication, oldest first."""
-    return (
-        PublishedDetermination.objects.filter(publication__in=public_data.live())
-        .order_by("go_live_at", "publication_id", "country__name", "stage_id")
-        .values_list(
-            "country__name",
-            "country__slug",
-            "country__iso_code",
-            "stage_id",
-            "stage__name",
-            "publication__slug",
-            "publication__number",
-            "publication__change_kind",
-            "go_live_at",
-        )
+    rows = PublishedDetermination.objects.filter(publication__in=public_data.live())
+    if country_slug is not None:
+        rows = rows.filter(country__slug=country_slug)
+    return rows.order_by("go_live_at", "publication_id", "country__name", "stage_id").values_list(
+        "country__name",
+        "country__slug",
+        "country__iso_code",
+        "stage_id",
+        "stage__name",
+        "publication__slug",
+        "publication__number",
+        "publication__change_kind",
+        "go_live_at",
     )
 
 
@@ -247,7 +246,7 @@ def determinations_csv(request):
             number,
             kind,
             when,
-        ) in determination_rows().iterator(chunk_size=2000):
+        ) in determination_rows(request.GET.get("country")).iterator(chunk_size=2000):
             yield writer.writerow(
                 [
                     safe_cell(country),

@@ -34,6 +34,8 @@ LIST_FIELDS = (
     "change_note",
 )
 NEWEST_FIRST = ("-issued_on", "-go_live_at", "-id")
+# A publication determines each of the ten stages of a country at most once.
+STAGES_PER_POINT = 10
 
 
 def live(now=None):
@@ -160,6 +162,7 @@ class CurrentDetermination:
     alert_title: str = ""
     go_live_at: datetime | None = None
     changed_at: datetime | None = None
+    changed_at_or_before: bool = False  # changed_at is only the start of what was looked at
 
     @property
     def highest(self):
@@ -237,26 +240,34 @@ class HistoryPoint:
         return max(self.stages)
 
 
-def country_history(country, now=None):
+def country_history(country, now=None, *, last=None):
     """Every live publication that rated ``country``, oldest first, with its stages.
 
     Older publications of an alert stay in the history: they were the public
-    determination at their time. One query.
+    determination at their time. One query; with ``last``, only the newest ``last``
+    publications', reading at most ten rows (stages) for each and one more.
     """
     rows = (
         PublishedDetermination.objects.filter(country=country)
         .alias(live=_row_is(live(now)))
         .filter(live__isnull=False)
-        .order_by("go_live_at", "publication_id", "stage_id")
-        .values_list(
-            "go_live_at",
-            "publication_id",
-            "publication__slug",
-            "publication__title",
-            "publication__number",
-            "publication__change_kind",
-            "stage_id",
-        )
+    )
+    if last is None:
+        rows = rows.order_by("go_live_at", "publication_id", "stage_id")
+    else:
+        # Newest first, then cut: a point has at most one row per stage, so the
+        # newest `last` points are complete within (last + 1) * 10 rows.
+        rows = rows.order_by("-go_live_at", "-publication_id", "stage_id")[
+            : (last + 1) * STAGES_PER_POINT
+        ]
+    rows = rows.values_list(
+        "go_live_at",
+        "publication_id",
+        "publication__slug",
+        "publication__title",
+        "publication__number",
+        "publication__change_kind",
+        "stage_id",
     )
     points = {}
     for go_live_at, pub_id, slug, title, number, kind, stage in rows:
@@ -264,7 +275,9 @@ def country_history(country, now=None):
         if point is None:
             point = points[pub_id] = HistoryPoint(go_live_at, pub_id, slug, title, number, kind)
         point.stages.append(stage)
-    return list(points.values())
+    if last is None:
+        return list(points.values())
+    return list(points.values())[:last][::-1]
 
 
 @dataclass

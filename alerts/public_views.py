@@ -20,6 +20,9 @@ from .snapshot import upgrade
 
 HOME_ALERTS = 10
 COUNTRY_ALERTS = 50  # the rest are one click away, in the filtered list
+# A country's page shows its latest publications' determinations; the whole series
+# is in the CSV. Without a bound, one busy country's page grew to megabytes.
+COUNTRY_HISTORY = 200
 PER_PAGE = 20
 COUNTRY_SORTS = {
     "stage": ("Highest stage first", lambda d: (-d.highest, d.country.name)),
@@ -229,15 +232,19 @@ def country_detail(request, slug):
     from stages.models import Country
 
     country = Country.objects.filter(slug=slug).first()
-    history = public_data.country_history(country) if country else []
+    history = public_data.country_history(country, last=COUNTRY_HISTORY + 1) if country else []
     if not history:
         # Only countries some live publication rates have a page: a country that
         # exists only in drafts must not be revealed.
         raise Http404("No published alert rates this country.")
+    complete = len(history) <= COUNTRY_HISTORY
+    history = history[-COUNTRY_HISTORY:]
     current = public_data.current_determinations(country=country)
     current = current[0] if current else None
     if current is not None:
         current.changed_at = public_data.changed_at_from_history(history, current)
+        # Unchanged over the whole window shown: it may have held for longer.
+        current.changed_at_or_before = not complete and current.changed_at == history[0].go_live_at
     alerts = {}
     for point in reversed(history):
         alerts.setdefault(point.alert_slug, point)
@@ -249,6 +256,8 @@ def country_detail(request, slug):
             "country": country,
             "current": current,
             "runs": runs,
+            "history_complete": complete,
+            "history_size": len(history),
             "chart": charts.stage_history(runs),
             "alerts": list(alerts.values())[:COUNTRY_ALERTS],
             "more_alerts": len(alerts) > COUNTRY_ALERTS,

@@ -135,6 +135,15 @@ def test_csv_has_one_row_per_published_determination(client, updated, withdrawn)
     assert {r["alert_slug"] for r in rows} == {updated.slug}
 
 
+def test_csv_can_be_limited_to_one_country(client, updated, withdrawn):
+    response = client.get(reverse("public:api_determinations_csv") + "?country=armenia")
+    rows = list(csv.DictReader(io.StringIO(body_of(response))))
+    assert [(r["country_slug"], r["publication"]) for r in rows] == [
+        ("armenia", "1"),
+        ("armenia", "2"),
+    ]
+
+
 def test_csv_cells_cannot_become_spreadsheet_formulas(client, editor):
     publish_alert(editor, title="Formula country", countries=("=HYPERLINK(1)",))
     rows = read_csv(client)

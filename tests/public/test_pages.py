@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -281,6 +282,34 @@ def test_country_page_has_a_chart_a_table_and_the_alerts(client, updated, editor
     current = re.search(r"<dt>Current stages</dt>\s*<dd>(.*?)</dd>", html, re.S).group(1)
     assert "Extermination" in current
     assert "Persecution" not in current
+
+
+def test_a_long_country_history_shows_its_latest_part_and_links_the_rest(
+    client, editor, publication, monkeypatch
+):
+    from alerts import public_views
+
+    monkeypatch.setattr(public_views, "COUNTRY_HISTORY", 2)
+    for n in (1, 2):
+        publish_alert(editor, title=f"Later alert {n}", ratings={"Armenia": [8]})
+    publish_alert(editor, title="An alert on Georgia only", countries=("Georgia",))
+
+    html = fetch(client, reverse("public:country_detail", args=["armenia"]))
+
+    # Armenia was rated 8 three times; the page looks at the latest two only.
+    assert "over its latest 2 publications" in html
+    assert "Later alert 2" in html
+    assert "2 publications, the latest on" in html
+    assert "since at least" in html
+    csv_link = reverse("public:api_determinations_csv") + "?country=armenia"
+    assert f'href="{csv_link}"' in html
+
+    monkeypatch.setattr(public_views, "COUNTRY_HISTORY", 3)
+    cache.clear()  # the page is cached, and nothing published since
+    html = fetch(client, reverse("public:country_detail", args=["armenia"]))
+    assert "over its latest" not in html
+    assert "since at least" not in html
+    assert csv_link not in html
 
 
 def test_unknown_and_unrated_countries_are_404(client, publication):
