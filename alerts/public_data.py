@@ -169,7 +169,7 @@ class CurrentDetermination:
         return self.stages[0].number if self.stages else 0
 
 
-def current_determinations(now=None, country=None):
+def current_determinations(now=None, country=None, country_slugs=None):
     """Every country's current determination, highest stage first.
 
     "Current" comes from the newest *current* publication (one per alert, see
@@ -198,6 +198,8 @@ def current_determinations(now=None, country=None):
     )
     if country is not None:
         countries = countries.filter(pk=country.pk)
+    if country_slugs is not None:
+        countries = countries.filter(slug__in=list(country_slugs))
     rows = (
         PublishedDetermination.objects.filter(
             publication_id__in=countries.values("newest"), country__in=countries.values("pk")

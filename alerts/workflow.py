@@ -19,7 +19,7 @@ from reversion.models import Revision
 
 from stages.models import Country
 
-from . import rendering
+from . import public_data, rendering
 from .models import (
     Alert,
     Approval,
@@ -144,25 +144,13 @@ def escalations(snapshot, alert):
 
 
 def current_highest_stages(country_slugs, now=None):
-    """Each country's highest stage in its most recent live published determination."""
-    result = {}
-    live = Publication.objects.latest_live(now)
-    rows = (
-        PublishedDetermination.objects.filter(
-            country__slug__in=list(country_slugs), publication__in=live
-        )
-        .select_related("country")
-        .order_by("country_id", "-go_live_at", "-stage_id")
-    )
-    latest_time = {}
-    for row in rows:
-        slug = row.country.slug
-        if slug not in latest_time:
-            latest_time[slug] = row.go_live_at
-            result[slug] = row.stage_id
-        elif row.go_live_at == latest_time[slug]:
-            result[slug] = max(result[slug], row.stage_id)
-    return result
+    """Each country's highest stage in its current public determination.
+
+    The same determination the country's public page shows, found the same way:
+    through the (country, go-live) index, not by reading the country's history.
+    """
+    current = public_data.current_determinations(now, country_slugs=country_slugs)
+    return {d.country.slug: d.highest for d in current}
 
 
 def submission_problems(snapshot):

@@ -21,6 +21,7 @@ however the run ends.
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -126,7 +127,12 @@ class Bench:
         self.database_url = args.database_url
         self.is_pg = self.database_url.startswith(("postgres", "postgresql"))
         self.tmp = Path(tempfile.mkdtemp(prefix="alerts-bench-"))
-        self.env = server_env(self.database_url, static_root=self.tmp / "static")
+        cache = {}
+        if args.redis_url:
+            # A prefix of its own: never an earlier run's pages, nor anyone else's.
+            cache = {"REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": f"bench-{os.getpid()}"}
+        self.cache = "Redis" if args.redis_url else "local memory"
+        self.env = server_env(self.database_url, static_root=self.tmp / "static", **cache)
         self.server = None
 
     # -- choosing what to request --
@@ -341,6 +347,7 @@ class Bench:
             "load_before": load_before,
             "load_after": load_after,
             "database": self.database_url.split("@")[-1],
+            "cache": self.cache,
             "workers": self.args.workers,
             "connections": self.args.connections,
             "duration_s": self.args.duration,
@@ -358,7 +365,8 @@ class Bench:
 
 def print_table(result):
     print(
-        f"\nThroughput — {result['started']}; {result['machine']}; database {result['database']};\n"
+        f"\nThroughput — {result['started']}; {result['machine']}; database {result['database']}; "
+        f"{result['cache']} page cache;\n"
         f"gunicorn {result['workers']} sync workers; wrk 1 thread, {result['connections']} "
         f"connections, {result['rounds']} rounds x {result['duration_s']}s per page, alternating; "
         f"load average {result['load_before'][0]:.2f} before, {result['load_after'][0]:.2f} after.\n"
@@ -423,6 +431,11 @@ def main(argv=None):
         type=float,
         default=5,
         help="A page slower than this (seconds) on its first request is reported, not load-tested.",
+    )
+    parser.add_argument(
+        "--redis-url",
+        help="Serve with the Redis page cache (e.g. redis://127.0.0.1:6379/2), as deployed; "
+        "default: the local-memory cache.",
     )
     parser.add_argument("--json", help="Also write the results to this file.")
     args = parser.parse_args(argv)

@@ -178,6 +178,8 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A new prefix starts the cache afresh, e.g. for a deploy that changes templates.
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 
 # Django 6.1 mailers. Console in debug; SMTP (configured by EMAIL_* variables) otherwise.
 _EMAIL_BACKEND = os.environ.get(
