@@ -64,7 +64,11 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-issued_on", "-id"]
-        indexes = [models.Index(fields=["level", "-issued_on"])]
+        indexes = [
+            models.Index(fields=["level", "-issued_on"]),
+            # The admin changelist's default order: a page is read off the index.
+            models.Index(fields=["-issued_on", "-id"], name="alert_newest_first"),
+        ]
         permissions = [("preview_alert", "Can preview the working copy of an alert")]
 
     def __str__(self):
@@ -130,6 +134,8 @@ class Submission(models.Model):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        # An alert's latest submission (its workflow state) without scanning others'.
+        indexes = [models.Index(fields=["alert", "-id"], name="submission_latest_per_alert")]
         constraints = [
             models.UniqueConstraint(
                 fields=["alert"],

@@ -8,7 +8,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -35,6 +34,11 @@ STATES = {
 }
 
 
+def _found(queryset):
+    """The id of a row of ``queryset``, or NULL when it has none."""
+    return Subquery(queryset.order_by().values("pk")[:1])
+
+
 def with_state(queryset, now=None):
     """Annotate alerts with ``workflow_state`` (a key of STATES)."""
     now = now or timezone.now()
@@ -50,34 +54,40 @@ def with_state(queryset, now=None):
     )
     live = Publication.objects.filter(alert=OuterRef("pk"), go_live_at__lte=now)
     live_revision = live.order_by("-number").values("submission__revision_id")[:1]
+    scheduled = Publication.objects.filter(alert=OuterRef("pk"), go_live_at__gt=now)
     latest_revision = (
         alert_versions(Cast(OuterRef("pk"), output_field=CharField()))
         .order_by("-revision_id")
         .values("revision_id")[:1]
     )
+    # Each test is a scalar subquery with LIMIT 1, not an EXISTS: PostgreSQL plans an
+    # EXISTS in the select list as a hash of the whole table when it expects many
+    # rows, although the admin shows only one page of them (at 60,000 alerts the
+    # changelist's one query took 570 ms that way).
     return queryset.annotate(
-        _withdrawn=Exists(Withdrawal.objects.filter(alert=OuterRef("pk"))),
-        _pending=Exists(pending),
+        _withdrawn=_found(Withdrawal.objects.filter(alert=OuterRef("pk"))),
+        _pending=_found(pending),
         _pending_approvals=Subquery(pending_approvals, output_field=IntegerField()),
         _last_status=Subquery(latest_submission_status),
-        _live=Exists(live),
-        _scheduled=Exists(Publication.objects.filter(alert=OuterRef("pk"), go_live_at__gt=now)),
+        _live=_found(live),
+        _scheduled=_found(scheduled),
         _live_revision=Subquery(live_revision),
         _latest_revision=Subquery(latest_revision),
     ).annotate(
         workflow_state=Case(
-            When(_withdrawn=True, then=Value("withdrawn")),
+            When(_withdrawn__isnull=False, then=Value("withdrawn")),
             When(
-                Q(_pending=True, _pending_approvals__gte=1), then=Value("awaiting_second_approval")
+                Q(_pending__isnull=False, _pending_approvals__gte=1),
+                then=Value("awaiting_second_approval"),
             ),
-            When(_pending=True, then=Value("in_review")),
+            When(_pending__isnull=False, then=Value("in_review")),
             When(_last_status="changes_requested", then=Value("changes_requested")),
-            When(Q(_scheduled=True, _live=False), then=Value("scheduled")),
+            When(Q(_scheduled__isnull=False, _live__isnull=True), then=Value("scheduled")),
             When(
-                Q(_live=True, _latest_revision__gt=F("_live_revision")),
+                Q(_live__isnull=False, _latest_revision__gt=F("_live_revision")),
                 then=Value("published_with_changes"),
             ),
-            When(_live=True, then=Value("published")),
+            When(_live__isnull=False, then=Value("published")),
             default=Value("draft"),
             output_field=CharField(),
         )
