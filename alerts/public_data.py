@@ -9,9 +9,12 @@ public sees is always a stored, approved snapshot.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from stages.models import Country, Stage
@@ -319,27 +322,81 @@ def history_runs(history):
     return runs
 
 
+# How far back /countries/ looks for when each country's stages last changed: its
+# newest determination rows (a point has one per stage). A country unchanged over
+# all of them shows "on or before" the oldest; its own page looks further.
+CHANGED_AT_ROWS = 100
+
+
 def with_changed_at(currents, now=None):
     """Set ``changed_at`` on each current determination: when the country reached it.
 
-    Walks each country's live history back from the newest point while the stages
-    equal the current ones. One query for all countries.
+    Walks each country's newest CHANGED_AT_ROWS live rows back from the newest
+    point while the stages equal the current ones. One query for all countries: on
+    PostgreSQL it reads only those rows, through the (country, go_live_at) index;
+    elsewhere (SQLite, development) it reads every live row and keeps those.
     """
-    wanted = {c.country.pk: {s.number for s in c.stages} for c in currents}
+    wanted = [c.country.pk for c in currents]
+    recent = _recent_rows_pg if connection.vendor == "postgresql" else _recent_rows_by_scan
+    histories, complete = {}, set()
+    for country_id, newest_first in recent(wanted, now).items():
+        if len(newest_first) < CHANGED_AT_ROWS:
+            complete.add(country_id)
+        else:
+            # The oldest point may have been cut short: leave it out.
+            oldest = newest_first[-1][0]
+            newest_first = [row for row in newest_first if row[0] != oldest]
+        points = histories[country_id] = []
+        for pub_id, go_live_at, stage in reversed(newest_first):
+            if not points or points[-1][0] != pub_id:
+                points.append((pub_id, go_live_at, set()))
+            points[-1][2].add(stage)
+    for current in currents:
+        points = histories.get(current.country.pk, [])
+        current.changed_at = _since(points, current)
+        current.changed_at_or_before = (
+            current.country.pk not in complete
+            and bool(points)
+            and current.changed_at == points[0][1]
+        )
+    return currents
+
+
+NEWEST_ROWS_FIRST = ("-go_live_at", "-publication_id", "stage_id")
+
+
+def _recent_rows_pg(country_ids, now):
+    """{country id: its newest live (publication, time, stage) rows, newest first}."""
+    recent = (
+        PublishedDetermination.objects.filter(country=OuterRef("pk"))
+        .alias(live=_row_is(live(now)))
+        .filter(live__isnull=False)
+        .order_by(*NEWEST_ROWS_FIRST)
+        .values(row=JSONObject(p="publication_id", t="go_live_at", s="stage_id"))[:CHANGED_AT_ROWS]
+    )
+    countries = (
+        Country.objects.filter(pk__in=country_ids)
+        .annotate(recent=ArraySubquery(recent))
+        .values_list("pk", "recent")
+    )
+    return {
+        country_id: [(r["p"], datetime.fromisoformat(r["t"]), r["s"]) for r in rows]
+        for country_id, rows in countries
+    }
+
+
+def _recent_rows_by_scan(country_ids, now):
     rows = (
-        PublishedDetermination.objects.filter(publication__in=live(now), country__in=list(wanted))
-        .order_by("country_id", "go_live_at", "publication_id")
+        PublishedDetermination.objects.filter(publication__in=live(now), country__in=country_ids)
+        .order_by("country_id", *NEWEST_ROWS_FIRST)
         .values_list("country_id", "publication_id", "go_live_at", "stage_id")
     )
-    histories = {}
+    recent = {}
     for country_id, pub_id, go_live_at, stage in rows:
-        points = histories.setdefault(country_id, [])
-        if not points or points[-1][0] != pub_id:
-            points.append((pub_id, go_live_at, set()))
-        points[-1][2].add(stage)
-    for current in currents:
-        current.changed_at = _since(histories.get(current.country.pk, []), current)
-    return currents
+        kept = recent.setdefault(country_id, [])
+        if len(kept) < CHANGED_AT_ROWS:
+            kept.append((pub_id, go_live_at, stage))
+    return recent
 
 
 def _since(points, current):

@@ -284,6 +284,26 @@ def test_country_page_has_a_chart_a_table_and_the_alerts(client, updated, editor
     assert "Persecution" not in current
 
 
+def test_countries_page_dates_a_long_unchanged_run_on_or_before_what_it_read(
+    client, editor, publication, monkeypatch
+):
+    from alerts import public_data
+
+    later = [publish_alert(editor, title=f"Later {n}", ratings={"Armenia": [8]}) for n in (1, 2)]
+    armenia_row = re.compile(r'<tr>\s*<th scope="row">\s*<a href="/countries/armenia/".*?</tr>', re.S)
+
+    row = armenia_row.search(fetch(client, reverse("public:country_list"))).group(0)
+    assert "On or before" not in row
+    assert f'datetime="{publication.go_live_at.isoformat()}"' in row  # read it all: exact
+
+    # Armenia has one row per publication: two rows is one whole point after the cut.
+    monkeypatch.setattr(public_data, "CHANGED_AT_ROWS", 2)
+    cache.clear()
+    row = armenia_row.search(fetch(client, reverse("public:country_list"))).group(0)
+    assert "On or before" in row
+    assert f'datetime="{later[1].go_live_at.isoformat()}"' in row
+
+
 def test_a_long_country_history_shows_its_latest_part_and_links_the_rest(
     client, editor, publication, monkeypatch
 ):
