@@ -143,12 +143,22 @@ class Bench:
         setup_django(self.env | {"PGOPTIONS": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"})
         from django.db.models import Count
 
+        from alerts import rendering
         from alerts.models import Publication, PublishedDetermination
 
         live = Publication.objects.latest_live()
         newest = live.order_by("-go_live_at").values_list("slug", flat=True)
         slug = self.args.alert or newest.first()
-        slugs = list(live.order_by().values_list("slug", flat=True).distinct())
+        # Cold pages as readers meet them: content rendered at publication (the
+        # workflow does; bulk-seeded alerts need `manage.py render_publications`).
+        rendered = live.filter(rendering__renderer=rendering.renderer())
+        slugs = list(rendered.order_by().values_list("slug", flat=True).distinct())
+        left_out = live.count() - len(slugs)
+        if left_out:
+            print(
+                f"Cold alert pages: {len(slugs):,} live alerts with rendered content; "
+                f"{left_out:,} without (run render_publications) are not requested."
+            )
         random.Random(1).shuffle(slugs)
         slugs = [s for s in slugs if s != slug]
         country = self.args.country or (

@@ -48,3 +48,8 @@ class Command(BaseCommand):
             f"seed_synthetic: {result.created} alerts created ({result.path} path), "
             f"{result.existing} already present, in {result.seconds:.1f}s."
         )
+        if result.path == "bulk" and result.created:
+            self.stdout.write(
+                "The bulk path does not render publications' content (the workflow does, "
+                "at publication); pages render it on first read, or run render_publications."
+            )
