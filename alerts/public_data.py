@@ -12,7 +12,7 @@ from datetime import datetime
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import JSONObject
 from django.utils import timezone
@@ -196,19 +196,21 @@ def current_determinations(now=None, country=None, country_slugs=None):
             .values("publication_id")[:1]
         )
 
-    countries = Country.objects.annotate(newest=Subquery(newest_for(OuterRef("pk")))).filter(
-        newest__isnull=False
-    )
+    # No "newest IS NOT NULL" filter: a NULL matches nothing below anyway, and the
+    # filter would make PostgreSQL walk each country's index once more.
+    countries = Country.objects.annotate(newest=Subquery(newest_for(OuterRef("pk"))))
     if country is not None:
         countries = countries.filter(pk=country.pk)
     if country_slugs is not None:
         countries = countries.filter(slug__in=list(country_slugs))
+    # A row counts when its (country, publication) is one of those pairs. As an
+    # EXISTS, PostgreSQL computes the pairs once and semi-joins them; a per-row
+    # "is this the country's newest" test walked the index again for every row.
+    is_newest_pair = countries.filter(pk=OuterRef("country_id"), newest=OuterRef("publication_id"))
     rows = (
         PublishedDetermination.objects.filter(
-            publication_id__in=countries.values("newest"), country__in=countries.values("pk")
+            Exists(is_newest_pair), publication_id__in=countries.values("newest")
         )
-        .annotate(newest=Subquery(newest_for(OuterRef("country"))))
-        .filter(publication_id=F("newest"))
         .select_related("country", "stage", "publication")
         .defer("publication__snapshot")
         .order_by("country__name", "-stage_id")
