@@ -47,7 +47,14 @@ logger = logging.getLogger(__name__)
 TIMEOUT = 600
 # Browsers and CDNs may reuse a page this long before revalidating with the ETag.
 MAX_AGE = 60
-CACHED_HEADERS = ("Content-Type", "Content-Language", "Link", "Location")
+CACHED_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Link",
+    "Location",
+    "Access-Control-Allow-Origin",
+    "X-Robots-Tag",
+)
 COUNTER_KEY = "public:live-counter"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 

@@ -13,6 +13,7 @@ from alerts.models import ChangeKind
 from alerts.public_cache import current_generation, generation
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_reviewer
+from tests.public.conftest import publish_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,18 @@ PAGES = {
     "home": lambda pub: reverse("public:home"),
 }
 
+# Cached too; they show a new alert (not a retitled one) when one is published.
+NEW_ALERT_SHOWS = {
+    "stages": (lambda: reverse("public:stage_list"), "Georgia"),
+    "country feed": (
+        lambda: reverse("public:feed_country", args=["armenia"]),
+        "Freshly published",
+    ),
+    "api list": (lambda: reverse("public:api_alert_list"), "freshly-published"),
+    "sitemap": (lambda: reverse("public:sitemap_section", args=["alerts"]), "freshly-published"),
+    "sitemap index": (lambda: reverse("public:sitemap"), None),  # its lastmod moves
+}
+
 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_new_publication_shows_on_the_next_request(client, publication, editor, page):
@@ -64,6 +77,34 @@ def test_a_new_publication_shows_on_the_next_request(client, publication, editor
     publish(alert, editor=editor, change_kind=ChangeKind.CORRECTION, change_note="Title fixed.")
 
     assert "Corrected wording for the record" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("page", NEW_ALERT_SHOWS)
+def test_a_new_alert_shows_on_the_next_request(client, publication, editor, page):
+    url, marker = NEW_ALERT_SHOWS[page]
+    get_twice(client, url())
+    before = client.get(url()).content.decode()
+    publish_alert(
+        editor,
+        title="Freshly published",
+        slug="freshly-published",
+        countries=("Armenia", "Georgia"),
+        ratings={"Armenia": [8], "Georgia": [5]},
+    )
+    after = client.get(url()).content.decode()
+    if marker is None:
+        assert after != before
+    else:
+        assert marker not in before
+        assert marker in after
+
+
+def test_cached_pages_keep_their_cross_origin_header(client, publication):
+    for url in (reverse("public:feed_alerts"), reverse("public:api_alert_list")):
+        first = client.get(url)
+        again = client.get(url)
+        assert first["Access-Control-Allow-Origin"] == "*"
+        assert again["Access-Control-Allow-Origin"] == "*"
 
 
 @pytest.mark.parametrize("page", ["alert list", "country page", "home"])

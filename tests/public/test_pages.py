@@ -290,7 +290,9 @@ def test_countries_page_dates_a_long_unchanged_run_on_or_before_what_it_read(
     from alerts import public_data
 
     later = [publish_alert(editor, title=f"Later {n}", ratings={"Armenia": [8]}) for n in (1, 2)]
-    armenia_row = re.compile(r'<tr>\s*<th scope="row">\s*<a href="/countries/armenia/".*?</tr>', re.S)
+    armenia_row = re.compile(
+        r'<tr>\s*<th scope="row">\s*<a href="/countries/armenia/".*?</tr>', re.S
+    )
 
     row = armenia_row.search(fetch(client, reverse("public:country_list"))).group(0)
     assert "On or before" not in row

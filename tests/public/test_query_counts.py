@@ -42,11 +42,12 @@ def urls():
         "country": (reverse("public:country_detail", args=["country-a"]), 5),
         "stages": (reverse("public:stage_list"), 3),
         "feed": (reverse("public:feed_alerts"), 4),
-        "country feed": (reverse("public:feed_country", args=["country-a"]), 5),
-        "api list": (reverse("public:api_alert_list"), 3),
+        # Cached like the pages (so one more query, the key, when cold).
+        "country feed": (reverse("public:feed_country", args=["country-a"]), 6),
+        "api list": (reverse("public:api_alert_list"), 4),
         "api alert": (reverse("public:api_alert_detail", args=[SLUG]), 3),
         "csv": (reverse("public:api_determinations_csv"), 2),
-        "sitemap": (reverse("public:sitemap_section", args=["alerts"]), 2),
+        "sitemap": (reverse("public:sitemap_section", args=["alerts"]), 3),
     }
 
 
