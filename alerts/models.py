@@ -293,6 +293,22 @@ class PublicationRendering(models.Model):
         return f"Rendering of {self.publication}"
 
 
+class LiveSetCounter(models.Model):
+    """One row, moved inside every transaction that writes a publication or withdrawal.
+
+    The public page cache's generation when there is no shared cache
+    (alerts/public_cache.py). Unlike the newest publication id, which is handed
+    out at insert time, it changes in commit order: concurrent writers queue on
+    this row, and readers see a new value only once its transaction committed.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"Live set generation {self.value}"
+
+
 class PublishedDetermination(ImmutableModel):
     """One published determination (country at stage) for stage-history queries."""
 

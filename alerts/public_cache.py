@@ -26,17 +26,19 @@ import hashlib
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
-from django.db.models import Subquery, Value
+from django.db.models import F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from .models import Publication, Withdrawal
+from . import rendering
+from .models import LiveSetCounter, Publication
 from .public_data import current_publication
 
 logger = logging.getLogger(__name__)
@@ -60,27 +62,26 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 def generation(now=None):
-    """The live set's generation read from the database: one query, three index lookups.
+    """The live set's generation read from the database: one query, two index lookups.
 
-    Plain SQL because this runs on every request with a process-local cache, and
-    building it through the ORM cost more than the query itself.
+    The counter row moves in commit order (LiveSetCounter); the latest go-live that
+    has passed makes a scheduled publication count from its time. Plain SQL
+    because this runs on every request with a process-local cache, and building
+    it through the ORM cost more than the query itself.
     """
     now = now or timezone.now()
+    counters = connection.ops.quote_name(LiveSetCounter._meta.db_table)
     publications = connection.ops.quote_name(Publication._meta.db_table)
-    withdrawals = connection.ops.quote_name(Withdrawal._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {publications}),"
-            f" (SELECT MAX(id) FROM {withdrawals}),"
+            f"SELECT (SELECT value FROM {counters} WHERE id = 1),"
             f" (SELECT MAX(go_live_at) FROM {publications} WHERE go_live_at <= %s)",
             [connection.ops.adapt_datetimefield_value(now)],
         )
-        newest, withdrawn, went_live = cursor.fetchone()
-    if newest is None:
-        return "empty"
+        counter, went_live = cursor.fetchone()
     # went_live is whatever the driver returns (a string on SQLite): it only has to
     # be the same for the same state of the database.
-    return f"{newest}.{withdrawn or 0}.{went_live or '-'}"
+    return f"{counter}.{went_live or '-'}"
 
 
 def _stamp(moment):
@@ -93,13 +94,30 @@ def signalled():
 
 
 def note_change():
-    """Move the generation of every process: call when the live set may have changed."""
+    """The live set may have changed: move the generation everywhere.
+
+    For writers that bypass the models' signals (bulk COPY); saves of
+    publications and withdrawals do this by themselves (note_change_on_commit).
+    """
+    _bump_database_counter()
+    _bump_shared_counter()
+
+
+def _bump_database_counter():
+    counter = LiveSetCounter.objects.filter(pk=1)
+    if not counter.update(value=F("value") + 1):
+        LiveSetCounter.objects.get_or_create(pk=1)  # emptied by a flush, say
+        counter.update(value=F("value") + 1)
+
+
+def _bump_shared_counter():
     if not signalled():
         return
     try:
-        cache.incr(COUNTER_KEY)
-    except ValueError:  # evicted or never set: any new value is a new generation
-        cache.add(COUNTER_KEY, time.time_ns(), timeout=None)
+        try:
+            cache.incr(COUNTER_KEY)
+        except ValueError:  # evicted or never set: any new value is a new generation
+            cache.add(COUNTER_KEY, time.time_ns(), timeout=None)
     except Exception:
         # A lost bump is bounded by TIMEOUT; failing the writer's transaction is worse.
         logger.exception("Could not move the public page cache's generation")
@@ -108,12 +126,15 @@ def note_change():
 def note_change_on_commit(sender=None, *, using=None, **kwargs):
     """Receiver for saves of publications and withdrawals (connected in apps.py).
 
-    The bump after commit is the one other processes rely on: before it, they could
-    not see the new rows. The immediate one keeps the writer's own connection (and
-    tests, whose transactions never commit) consistent within the transaction.
+    The database counter moves inside the writer's transaction, so it becomes
+    visible exactly when the new rows do. The shared cache's counter cannot take
+    part in the transaction: the bump after commit is the one other processes rely
+    on (before it they could not see the new rows); the immediate one keeps the
+    writer's own connection (and tests, whose transactions never commit) consistent.
     """
-    note_change()
-    transaction.on_commit(note_change, using=using, robust=True)
+    _bump_database_counter()
+    _bump_shared_counter()
+    transaction.on_commit(_bump_shared_counter, using=using, robust=True)
 
 
 # The go-live times a process saw under the current counter value: the latest that
@@ -178,7 +199,10 @@ def _digest(text):
 
 
 def _etag(key):
-    return f'"{_digest(key)[:32]}"'
+    # The renderer and the key prefix too: after a deploy that changes templates, a
+    # browser's or CDN's copy must not be confirmed as current.
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f'"{_digest(f"{prefix}:{rendering.renderer()}:{key}")[:32]}"'
 
 
 def _render(view, request, *args, **kwargs):

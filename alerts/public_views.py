@@ -260,7 +260,8 @@ def country_detail(request, slug):
             "history_size": len(history),
             "chart": charts.stage_history(runs),
             "alerts": list(alerts.values())[:COUNTRY_ALERTS],
-            "more_alerts": len(alerts) > COUNTRY_ALERTS,
+            # Older alerts may lie before the history shown: the list links them all.
+            "more_alerts": len(alerts) > COUNTRY_ALERTS or not complete,
             "nav": "countries",
         },
     )

@@ -181,6 +181,10 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "config.redis_cache.ReusingRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # A cache server that stops answering must not hang a worker (or a
+            # publication, which bumps the cache's counter): pages are then served
+            # uncached (alerts/public_cache.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

@@ -47,7 +47,7 @@ def test_pages_are_served_uncached_when_the_cache_is_down(
     def down(*args, **kwargs):
         raise ConnectionError("cache server unreachable")
 
-    for method in ("get", "set", "add", "incr"):
+    for method in ("get", "get_many", "set", "add", "incr"):
         monkeypatch.setattr(cache, method, down)
 
     for url in (alert_url(publication), reverse("public:alert_list")):

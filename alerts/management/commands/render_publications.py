@@ -25,15 +25,22 @@ class Command(BaseCommand):
             default="1/1",
             help="Render only part K of N (e.g. 1/2 and 2/2 in two processes).",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Render again even what the current renderer made (after changing what "
+            "its digest does not cover: see alerts/rendering.py).",
+        )
         parser.add_argument("--batch-size", type=int, default=100)
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
         try:
             k, n = (int(x) for x in options["part"].split("/"))
-            assert 1 <= k <= n
-        except (ValueError, AssertionError):
-            raise CommandError("--part must be K/N with 1 <= K <= N, e.g. 1/2.") from None
+        except ValueError:
+            k = n = 0
+        if not 1 <= k <= n:
+            raise CommandError("--part must be K/N with 1 <= K <= N, e.g. 1/2.")
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
         publications = (
@@ -41,9 +48,11 @@ class Command(BaseCommand):
             if options["current_only"]
             else Publication.objects.live()
         )
-        stale = publications.filter(
-            Q(rendering__isnull=True) | ~Q(rendering__renderer=rendering.renderer())
-        )
+        stale = publications
+        if not options["force"]:
+            stale = stale.filter(
+                Q(rendering__isnull=True) | ~Q(rendering__renderer=rendering.renderer())
+            )
         if n > 1:
             stale = stale.alias(part=Mod("pk", n)).filter(part=k - 1)
         ids = list(stale.order_by("pk").values_list("pk", flat=True))
