@@ -14,9 +14,13 @@ def _empty_cache():
     # Page caches are keyed by database ids, which a rolled-back test may hand out again.
     from django.core.cache import cache
 
+    from alerts.public_cache import forget_recent_pages
+
     cache.clear()
+    forget_recent_pages()
     yield
     cache.clear()
+    forget_recent_pages()
 
 
 @pytest.fixture

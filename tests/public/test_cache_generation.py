@@ -54,3 +54,22 @@ def test_pages_are_served_uncached_when_the_cache_is_down(
         assert publication.title in client.get(url).content.decode()
     workflow.withdraw(alert=publication.alert, user=make_reviewer(), reason="Retracted.")
     assert client.get(alert_url(publication)).status_code == 410
+
+
+def test_a_repeat_visit_fetches_only_the_counter_from_the_shared_cache(
+    shared_cache, client, publication, monkeypatch
+):
+    url = alert_url(publication)
+    first = client.get(url)
+    asked = []
+    real_get = cache.get
+
+    def recording_get(key, *args, **kwargs):
+        asked.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", recording_get)
+    again = client.get(url)
+
+    assert again.content == first.content
+    assert asked == [public_cache.COUNTER_KEY]

@@ -26,3 +26,11 @@ def test_sitemap_index_and_sections(client, publication, withdrawn, editor):
 
     pages = fetch(client, reverse("public:sitemap_section", args=["pages"]))
     assert "<loc>http://testserver/stages/</loc>" in pages
+
+
+def test_sitemap_index_dates_the_alerts_by_the_newest_live_one(client, publication, withdrawn):
+    # `withdrawn` went live after `publication` but is not live any more.
+    index = fetch(client, reverse("public:sitemap"))
+    alerts_entry = index.split("sitemap-alerts.xml</loc>")[1].split("</sitemap>")[0]
+    assert withdrawn.go_live_at > publication.go_live_at
+    assert f"<lastmod>{publication.go_live_at.isoformat()}</lastmod>" in alerts_entry
