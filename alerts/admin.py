@@ -255,6 +255,11 @@ class AlertAdmin(VersionAdmin):
     search_fields = ["title", "slug", "summary", "countries__name"]
     # One count per page, not two: "N of M" would count every alert a second time.
     show_full_result_count = False
+    # Rendering dominates the changelist (about 1.5 ms a row, the action checkbox
+    # alone 0.5): 50 rows a page, and no bulk actions. An alert is deleted from its
+    # own page, one at a time, where reversion's recover list can bring it back.
+    list_per_page = 50
+    actions = None
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["countries"]
     inlines = [StageRatingInline, StageEvidenceInline, RecommendationInline, CitationInline]
