@@ -81,6 +81,12 @@ def stage_history(points, now=None):
             continue
         x_labels.append({"x": px, "text": text, "anchor": _anchor(px)})
 
+    # Coordinates leave here as text: a number in a template goes through
+    # localisation, which was a third of a long history's page.
+    for item in (*markers, *x_labels):
+        item["x"] = str(item["x"])
+    for marker in markers:
+        marker["y"] = str(marker["y"])
     return {
         "width": WIDTH,
         "height": HEIGHT,

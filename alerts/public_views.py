@@ -22,7 +22,7 @@ HOME_ALERTS = 10
 COUNTRY_ALERTS = 50  # the rest are one click away, in the filtered list
 # A country's page shows its latest publications' determinations; the whole series
 # is in the CSV. Without a bound, one busy country's page grew to megabytes.
-COUNTRY_HISTORY = 200
+COUNTRY_HISTORY = 100
 PER_PAGE = 20
 COUNTRY_SORTS = {
     "stage": ("Highest stage first", lambda d: (-d.highest, d.country.name)),
