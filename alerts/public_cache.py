@@ -8,10 +8,12 @@ asked for and expire. How the generation is known depends on the cache:
 - a cache shared by every app process (Redis, Memcached, files, database): writers
   bump a counter in the cache when a publication or withdrawal commits, and each
   process remembers the scheduled go-live times it saw with that counter value.
-  A cache hit then costs no query at all.
+  A cache hit then costs no query at all: one round trip for the counter, the page
+  coming from the process's own copy when it has one.
 - a cache private to one process (the default local-memory cache): a writer in
   another process cannot reach it, so every request reads the generation from the
-  database (one query of three index lookups).
+  database: a one-row counter that writers move inside their transaction (so it
+  changes exactly when their rows become visible) and the latest go-live passed.
 
 An alert page also carries a validator of its own (ETag and Last-Modified from the
 alert's live publication), so a reader's copy stays valid across other alerts'
