@@ -1,7 +1,10 @@
 """How the page cache learns that the live set changed, and what it does when it cannot."""
 
+import threading
+
 import pytest
 from django.core.cache import cache
+from django.db import connection, connections, transaction
 from django.urls import reverse
 
 from alerts import public_cache, workflow
@@ -73,3 +76,46 @@ def test_a_repeat_visit_fetches_only_the_counter_from_the_shared_cache(
 
     assert again.content == first.content
     assert asked == [public_cache.COUNTER_KEY]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two open writers: SQLite takes its write lock at BEGIN, so they cannot overlap",
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_database_generation_moves_exactly_when_each_writer_commits():
+    """Two overlapping writers: the second queues behind the first, and each commit
+    (not each insert) moves the generation, so no page is cached under a generation
+    that a still-open transaction's rows will not change."""
+    first_bumped, release_first = threading.Event(), threading.Event()
+    second_bumped = threading.Event()
+
+    def writer(bumped, release=None):
+        try:
+            with transaction.atomic():
+                public_cache._bump_database_counter()
+                bumped.set()
+                if release is not None:
+                    assert release.wait(10)
+        finally:
+            connections.close_all()
+
+    before = public_cache.generation()
+    first = threading.Thread(target=writer, args=(first_bumped, release_first))
+    second = threading.Thread(target=writer, args=(second_bumped,))
+    first.start()
+    try:
+        assert first_bumped.wait(10)
+        second.start()
+        # The first writer's bump is not visible yet, and the second waits for its row.
+        assert public_cache.generation() == before
+        assert not second_bumped.wait(0.5)
+    finally:
+        release_first.set()  # never leave a transaction open behind a failed assertion
+        first.join(10)
+        if second.ident is not None:  # started
+            second.join(10)
+    assert second_bumped.is_set()
+    after = public_cache.generation()
+    assert after != before
+    assert after.split(".")[0] == str(int(before.split(".")[0]) + 2)
