@@ -161,8 +161,9 @@ def _go_live_times(now):
     )
 
 
-def _signalled_generation(now, counter):
+def _signalled_generation(now):
     global _schedule
+    counter = cache.get(COUNTER_KEY)
     if counter is None:
         cache.add(COUNTER_KEY, time.time_ns(), timeout=None)
         counter = cache.get(COUNTER_KEY)
@@ -175,9 +176,7 @@ def _signalled_generation(now, counter):
 
 def current_generation(now=None):
     now = now or timezone.now()
-    if signalled():
-        return _signalled_generation(now, cache.get(COUNTER_KEY))
-    return generation(now)
+    return _signalled_generation(now) if signalled() else generation(now)
 
 
 class _RecentPages:
@@ -225,19 +224,15 @@ def _lookup(key):
     the generation costs one small round trip, and the page a second one only when
     this process has no copy of its own.
     """
-    now = timezone.now()
-    if not signalled():
-        gen = generation(now)
+    gen = current_generation()
+    shared = signalled()
+    entry = _recent.get(key, gen) if shared else None
+    if entry is None:
         entry = cache.get(key)
-    else:
-        gen = _signalled_generation(now, cache.get(COUNTER_KEY))
-        entry = _recent.get(key, gen)
-        if entry is None:
-            entry = cache.get(key)
-            if entry is not None and entry[0] == gen:
-                _recent.put(key, entry)
-    if entry is not None and entry[0] != gen:
-        entry = None
+        if entry is not None and entry[0] != gen:
+            entry = None
+        if entry is not None and shared:
+            _recent.put(key, entry)
     return gen, entry
 
 

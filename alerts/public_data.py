@@ -40,6 +40,8 @@ NEWEST_FIRST = ("-issued_on", "-go_live_at", "-id")
 COUNTRY_FIELDS = ("id", "name", "slug", "iso_code", "region", "aliases")
 # A publication determines each of the ten stages of a country at most once.
 STAGES_PER_POINT = 10
+# A country's determination rows, newest publication first.
+NEWEST_ROWS_FIRST = ("-go_live_at", "-publication_id", "stage_id")
 
 
 def live(now=None):
@@ -241,9 +243,9 @@ def current_determinations(now=None, country=None, country_slugs=None):
                 alert_title=title,
                 go_live_at=go_live_at,
             )
-        stage = stages.get(stage_id) or stages.setdefault(
-            stage_id, Stage(number=stage_id, name=stage_name)
-        )
+        stage = stages.get(stage_id)
+        if stage is None:
+            stage = stages[stage_id] = Stage(number=stage_id, name=stage_name)
         determination.stages.append(stage)
     return sorted(by_country.values(), key=lambda d: (-d.highest, d.country.name))
 
@@ -265,27 +267,22 @@ class HistoryPoint:
         return max(self.stages)
 
 
-def country_history(country, now=None, *, last=None):
-    """Every live publication that rated ``country``, oldest first, with its stages.
+def country_history(country, last, now=None):
+    """The newest ``last`` live publications that rated ``country``, oldest first,
+    with their stages.
 
     Older publications of an alert stay in the history: they were the public
-    determination at their time. One query; with ``last``, only the newest ``last``
-    publications', reading at most ten rows (stages) for each and one more.
+    determination at their time. One query, reading at most ten rows (stages) for
+    each publication and one more.
     """
     rows = (
         PublishedDetermination.objects.filter(country=country)
         .alias(live=_row_is(live(now)))
         .filter(live__isnull=False)
     )
-    if last is None:
-        rows = rows.order_by("go_live_at", "publication_id", "stage_id")
-    else:
-        # Newest first, then cut: a point has at most one row per stage, so the
-        # newest `last` points are complete within (last + 1) * 10 rows.
-        rows = rows.order_by("-go_live_at", "-publication_id", "stage_id")[
-            : (last + 1) * STAGES_PER_POINT
-        ]
-    rows = rows.values_list(
+    # Newest first, then cut: a point has at most one row per stage, so the newest
+    # `last` points are complete within (last + 1) * 10 rows.
+    rows = rows.order_by(*NEWEST_ROWS_FIRST)[: (last + 1) * STAGES_PER_POINT].values_list(
         "go_live_at",
         "publication_id",
         "publication__slug",
@@ -300,8 +297,6 @@ def country_history(country, now=None, *, last=None):
         if point is None:
             point = points[pub_id] = HistoryPoint(go_live_at, pub_id, slug, title, number, kind)
         point.stages.append(stage)
-    if last is None:
-        return list(points.values())
     return list(points.values())[:last][::-1]
 
 
@@ -380,9 +375,6 @@ def with_changed_at(currents, now=None):
             and current.changed_at == points[0][1]
         )
     return currents
-
-
-NEWEST_ROWS_FIRST = ("-go_live_at", "-publication_id", "stage_id")
 
 
 def _recent_rows_pg(country_ids, now):

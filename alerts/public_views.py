@@ -232,7 +232,7 @@ def country_detail(request, slug):
     from stages.models import Country
 
     country = Country.objects.filter(slug=slug).first()
-    history = public_data.country_history(country, last=COUNTRY_HISTORY + 1) if country else []
+    history = public_data.country_history(country, COUNTRY_HISTORY + 1) if country else []
     if not history:
         # Only countries some live publication rates have a page: a country that
         # exists only in drafts must not be revealed.
