@@ -6,6 +6,7 @@ class AlertsConfig(AppConfig):
     name = "alerts"
 
     def ready(self):
+        from .live_spans import rebuild_on_save
         from .models import Publication, Withdrawal
         from .public_cache import note_change_on_commit
         from .roles import ensure_roles_after_migrate
@@ -16,3 +17,5 @@ class AlertsConfig(AppConfig):
         # moves the public page cache to a new generation.
         for model in (Publication, Withdrawal):
             post_save.connect(note_change_on_commit, sender=model, dispatch_uid=f"pages-{model}")
+            # ... and rebuilds the spans that say which publication is current.
+            post_save.connect(rebuild_on_save, sender=model, dispatch_uid=f"spans-{model}")

@@ -222,14 +222,8 @@ class PublicationQuerySet(ImmutableQuerySet):
         return self.filter(~models.Exists(withdrawn), go_live_at__lte=now)
 
     def latest_live(self, now=None):
-        """Of the live publications, only the newest of each alert."""
-        now = now or timezone.now()
-        newer = self.model.objects.filter(
-            alert=models.OuterRef("alert"),
-            go_live_at__lte=now,
-            number__gt=models.OuterRef("number"),
-        )
-        return self.live(now).exclude(models.Exists(newer))
+        """Of the live publications, only the newest of each alert (see LiveSpan)."""
+        return self.live(now).filter(pk__in=LiveSpan.objects.current(now).values("publication_id"))
 
 
 class Publication(ImmutableModel):
@@ -347,6 +341,59 @@ class Withdrawal(ImmutableModel):
 
     def __str__(self):
         return f"Withdrawal of {self.alert} on {self.withdrawn_at:%Y-%m-%d}"
+
+
+class LiveSpanQuerySet(models.QuerySet):
+    def current(self, now=None):
+        """The span of each alert's current publication at ``now``: one row per live alert."""
+        now = now or timezone.now()
+        # The withdrawal test repeats what rebuilding the spans already ensures, so
+        # that a withdrawn alert stays hidden even if its spans were never rebuilt.
+        withdrawn = Withdrawal.objects.filter(alert=models.OuterRef("alert_id"))
+        return self.filter(
+            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now),
+            ~models.Exists(withdrawn),
+            starts_at__lte=now,
+        )
+
+
+class LiveSpan(models.Model):
+    """When a publication is its alert's current public version: from ``starts_at``
+    until ``ends_at`` (open-ended when None).
+
+    Derived from the alert's publications and withdrawal by alerts/live_spans.py,
+    which holds the rule and rebuilds an alert's spans whenever either is written.
+    Stored so that "the current publication of every alert" is a read of this
+    narrow table, not a search for newer publications over all of them (80-180 ms
+    per count at 100,000 alerts). Scheduled publications need no job: their spans
+    are written at approval and time does the rest. A withdrawn alert has none.
+    """
+
+    publication = models.OneToOneField(
+        Publication, on_delete=models.CASCADE, primary_key=True, related_name="live_span"
+    )
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    # Copied from the publication, which never changes, so the public list sorts,
+    # filters and counts here without reading publications.
+    issued_on = models.DateField()
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+
+    objects = LiveSpanQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["-issued_on", "-starts_at", "-publication_id"],
+                name="live_span_newest_first",
+            ),
+            models.Index(fields=["level", "-issued_on"], name="live_span_level"),
+        ]
+
+    def __str__(self):
+        until = f"{self.ends_at:%Y-%m-%d %H:%M}" if self.ends_at else "further notice"
+        return f"Publication {self.publication_id} current from {self.starts_at:%Y-%m-%d %H:%M} until {until}"
 
 
 class WorkflowEvent(ImmutableModel):

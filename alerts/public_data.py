@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from stages.models import Country, Stage
 
-from .models import Publication, PublishedDetermination, Withdrawal
+from .models import LiveSpan, Publication, PublishedDetermination, Withdrawal
 
 # The columns lists need. The snapshot itself can be large (every citation and every
 # paragraph), so lists leave it in the database and take only the two keys they show.
@@ -36,7 +36,8 @@ LIST_FIELDS = (
     "change_kind",
     "change_note",
 )
-NEWEST_FIRST = ("-issued_on", "-go_live_at", "-id")
+# The lists' order, on LiveSpan (go-live time and id are the publication's).
+NEWEST_FIRST = ("-issued_on", "-starts_at", "-publication_id")
 COUNTRY_FIELDS = ("id", "name", "slug", "iso_code", "region", "aliases")
 # A publication determines each of the ten stages of a country at most once.
 STAGES_PER_POINT = 10
@@ -74,8 +75,13 @@ def list_rows(ids):
 
 
 def live_alerts(now=None):
-    """The current publication of every live alert, newest first (plain columns only)."""
-    return latest_live(now).only(*LIST_FIELDS).order_by(*NEWEST_FIRST)
+    """The span of every live alert's current publication, newest first.
+
+    Lists sort, filter, count and slice these (a narrow table, see LiveSpan); their
+    primary keys are the publications' ids, which ``paginate``/``list_rows`` turn
+    into the rows a list shows.
+    """
+    return LiveSpan.objects.current(now).order_by(*NEWEST_FIRST)
 
 
 def paginate(queryset, per_page, number):
@@ -179,7 +185,7 @@ def current_determinations(now=None, country=None, country_slugs=None):
     """Every country's current determination, highest stage first.
 
     "Current" comes from the newest *current* publication (one per alert, see
-    ``latest_live``) that rates the country: if an alert's update drops a rating, the
+    LiveSpan) that rates the country: if an alert's update drops a rating, the
     dropped rating is no longer current. One query: for each country, the newest such
     publication is found through the (country, go_live_at) index, and only that
     publication's determinations are read.
@@ -188,12 +194,12 @@ def current_determinations(now=None, country=None, country_slugs=None):
     def newest_for(country_ref):
         # Walks the country's determinations newest first (index country, -go_live_at)
         # and stops at the first whose publication is a current one, tested row by row
-        # on latest_live() itself. The test is a scalar subquery with LIMIT, not an
+        # on its LiveSpan (a primary-key probe). The test is a scalar subquery with LIMIT, not an
         # EXISTS: PostgreSQL would turn an EXISTS into a join over every current
         # publication, badly misestimated, and take minutes at 20,000 alerts.
         return (
             PublishedDetermination.objects.filter(country=country_ref)
-            .alias(current=_row_is(latest_live(now)))
+            .alias(current=_row_is(LiveSpan.objects.current(now)))
             .filter(current__isnull=False)
             .order_by("-go_live_at", "-publication_id")
             .values("publication_id")[:1]

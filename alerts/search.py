@@ -13,7 +13,8 @@ title, summary or body sections, case-insensitively; rows are ordered by where t
 words were found (title, then summary, then body).
 
 Callers pass a queryset that already starts from ``Publication.objects.live()`` or
-``latest_live()``; search only narrows and orders it.
+``latest_live()``, or the lists' ``public_data.live_alerts()`` (LiveSpans, whose
+primary key is the publication's); search only narrows and orders it.
 """
 
 import re
@@ -32,6 +33,8 @@ from django.db.models import (
     Value,
     When,
 )
+
+from .models import Publication
 
 TITLE = "title"
 SUMMARY = "summary"
@@ -113,11 +116,16 @@ def search(queryset, text):
     return _fallback(queryset, text)
 
 
+def _newest_last(queryset):
+    """The tie-break after rank: newest issued, then newest publication."""
+    return ("-issued_on", f"-{queryset.model._meta.pk.attname}")
+
+
 def _postgresql(queryset, text):
     return (
         queryset.filter(StoredMatch(F("pk"), text))
         .annotate(rank=StoredRank(F("pk"), text))
-        .order_by("-rank", "-issued_on", "-id")
+        .order_by("-rank", *_newest_last(queryset))
     )
 
 
@@ -130,7 +138,10 @@ def _fallback(queryset, text):
     words = _words(text)
     if not words:
         return queryset
-    fields = [TITLE, f"snapshot__{SUMMARY}", *(f"snapshot__{key}" for key in BODY)]
+    # Publications, or rows that lead to one (the lists' LiveSpans).
+    via = "" if queryset.model is Publication else "publication__"
+    title, summary = f"{via}{TITLE}", f"{via}snapshot__{SUMMARY}"
+    fields = [title, summary, *(f"{via}snapshot__{key}" for key in BODY)]
     for word in words:
         queryset = queryset.filter(
             reduce(or_, (Q(**{f"{name}__icontains": word}) for name in fields))
@@ -139,12 +150,12 @@ def _fallback(queryset, text):
         add,
         (
             Case(
-                When(Q(title__icontains=word), then=Value(4)),
-                When(Q(**{f"snapshot__{SUMMARY}__icontains": word}), then=Value(2)),
+                When(Q(**{f"{title}__icontains": word}), then=Value(4)),
+                When(Q(**{f"{summary}__icontains": word}), then=Value(2)),
                 default=Value(1),
                 output_field=IntegerField(),
             )
             for word in words
         ),
     )
-    return queryset.annotate(rank=score).order_by("-rank", "-issued_on", "-id")
+    return queryset.annotate(rank=score).order_by("-rank", *_newest_last(queryset))

@@ -12,19 +12,25 @@ class AlertSitemap(Sitemap):
     limit = 5000  # URLs per sitemap page; the index lists the pages
 
     def items(self):
-        return public_data.latest_live().only("slug", "go_live_at").order_by("-go_live_at", "-id")
+        # Spans (counted without reading publications) with each one's slug.
+        return (
+            public_data.live_alerts()
+            .select_related("publication")
+            .only("starts_at", "publication__slug")
+            .order_by("-starts_at", "-publication_id")
+        )
 
     def location(self, item):
-        return reverse("public:alert_detail", args=[item.slug])
+        return reverse("public:alert_detail", args=[item.publication.slug])
 
     def lastmod(self, item):
-        return item.go_live_at
+        return item.starts_at
 
     def get_latest_lastmod(self):
         # The default takes the max over every item in Python: 100,000 rows loaded for
         # one date in the sitemap index (2 s). The newest item comes first.
         newest = self.items().first()
-        return newest.go_live_at if newest else None
+        return newest.starts_at if newest else None
 
 
 class CountrySitemap(Sitemap):

@@ -32,12 +32,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, router, transaction
 from reversion.models import Revision, Version
 
-from alerts import workflow
+from alerts import live_spans, workflow
 from alerts.models import (
     Alert,
     Approval,
     ChangeKind,
     Level,
+    LiveSpan,
     Publication,
     PublishedDetermination,
     Recommendation,
@@ -317,6 +318,7 @@ class BulkWriter:
                 Submission,
                 Approval,
                 Publication,
+                LiveSpan,
                 PublishedDetermination,
                 Withdrawal,
                 WorkflowEvent,
@@ -430,7 +432,7 @@ class BulkWriter:
 
         last_level = None
         state = "draft"
-        last_publication = None
+        publications = []
         for k, when in enumerate(publish_times):
             if k > 0:
                 update = plan.updates[k - 1]
@@ -464,8 +466,10 @@ class BulkWriter:
             if plan.fate == "pending":
                 self.tables[Submission].add(submission)
                 break
-            last_publication = self._approve_and_publish(
-                alert, submission, snapshot, approvals_required, when, number=k + 1
+            publications.append(
+                self._approve_and_publish(
+                    alert, submission, snapshot, approvals_required, when, number=k + 1
+                )
             )
             last_level = snapshot["level"]
             state = "published_with_changes"
@@ -486,12 +490,14 @@ class BulkWriter:
                 WorkflowEvent.Action.WITHDRAWN,
                 reviewer,
                 when,
-                publication=last_publication,
+                publication=publications[-1] if publications else None,
                 frm="published",
                 to="withdrawn",
                 comment=plan.withdrawal_reason,
             )
             self.stages_published.withdrawn.add(alert.pk)
+        for span in live_spans.spans_for(publications, withdrawn=plan.fate == "withdrawn"):
+            self.tables[LiveSpan].add(span)
         self._add_objects(alert, children)
 
     def _rating(self, alert, r):

@@ -21,7 +21,8 @@ POSTGRESQL = connection.vendor == "postgresql"
 
 
 def found(text):
-    return [p.title for p in search.search(public_data.live_alerts(), text)]
+    spans = search.search(public_data.live_alerts(), text)
+    return [p.title for p in public_data.list_rows(spans.values_list("pk", flat=True))]
 
 
 @pytest.fixture

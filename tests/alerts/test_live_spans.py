@@ -1,0 +1,153 @@
+"""LiveSpan, the stored answer to "which publication of each alert is current",
+agrees with the definition at every moment, through every door that writes.
+
+The definition, computed here from the rows themselves: at time t, an alert that
+was never withdrawn shows its highest-numbered publication that has gone live by t.
+"""
+
+import datetime
+import importlib
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from alerts import live_spans, public_data, workflow
+from alerts.models import ChangeKind, LiveSpan, Publication, Withdrawal
+from tests.alerts.workflow_helpers import publish
+from tests.builders import edit_alert, make_alert, make_reviewer
+
+pytestmark = pytest.mark.django_db
+
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def reviewers(db):
+    return [make_reviewer("span_a"), make_reviewer("span_b")]
+
+
+def current_by_definition(now):
+    withdrawn = set(Withdrawal.objects.values_list("alert_id", flat=True))
+    newest = {}
+    for p in Publication.objects.filter(go_live_at__lte=now).exclude(alert_id__in=withdrawn):
+        if p.alert_id not in newest or p.number > newest[p.alert_id].number:
+            newest[p.alert_id] = p
+    return sorted(p.pk for p in newest.values())
+
+
+def assert_current_agrees(now):
+    expected = current_by_definition(now)
+    assert sorted(Publication.objects.latest_live(now).values_list("pk", flat=True)) == expected
+    assert sorted(public_data.live_alerts(now).values_list("pk", flat=True)) == expected
+    assert public_data.live_alerts(now).count() == len(expected)
+    return expected
+
+
+def update(alert, *, editor, reviewers, title, go_live_at=None):
+    edit_alert(alert, user=editor, title=title)
+    return publish(
+        alert,
+        editor=editor,
+        reviewers=reviewers,
+        change_kind=ChangeKind.UPDATE,
+        change_note=f"Now titled {title}.",
+        go_live_at=go_live_at,
+    )
+
+
+def test_an_update_supersedes_the_previous_publication_when_it_goes_live(alert, editor, reviewers):
+    now = timezone.now()
+    first = publish(alert, editor=editor, reviewers=reviewers)
+    second = update(alert, editor=editor, reviewers=reviewers, title="Two", go_live_at=now + DAY)
+
+    assert assert_current_agrees(now + HOUR) == [first.pk]
+    assert assert_current_agrees(now + 2 * DAY) == [second.pk]
+
+
+def test_a_later_update_going_live_first_means_the_scheduled_one_is_never_current(
+    alert, editor, reviewers
+):
+    now = timezone.now()
+    first = publish(alert, editor=editor, reviewers=reviewers)
+    update(alert, editor=editor, reviewers=reviewers, title="Scheduled", go_live_at=now + 2 * DAY)
+    third = update(alert, editor=editor, reviewers=reviewers, title="Urgent", go_live_at=now + DAY)
+
+    assert assert_current_agrees(now + HOUR) == [first.pk]
+    assert assert_current_agrees(now + DAY + HOUR) == [third.pk]
+    assert assert_current_agrees(now + 3 * DAY) == [third.pk]
+
+
+def test_a_scheduled_first_publication_is_not_current_before_it_goes_live(alert, editor, reviewers):
+    now = timezone.now()
+    scheduled = publish(alert, editor=editor, reviewers=reviewers, go_live_at=now + DAY)
+    other = publish(
+        make_alert(author=editor, title="Already live"), editor=editor, reviewers=reviewers
+    )
+
+    assert assert_current_agrees(now + HOUR) == [other.pk]
+    assert assert_current_agrees(now + 2 * DAY) == sorted([scheduled.pk, other.pk])
+
+
+def test_a_withdrawn_alert_has_no_current_publication_at_any_time(alert, editor, reviewers):
+    now = timezone.now()
+    publish(alert, editor=editor, reviewers=reviewers)
+    update(alert, editor=editor, reviewers=reviewers, title="Later", go_live_at=now + DAY)
+    workflow.withdraw(alert=alert, user=reviewers[0], reason="Sources retracted.")
+
+    assert not LiveSpan.objects.filter(alert_id=alert.pk).exists()
+    for moment in (now, now + 2 * DAY):
+        assert assert_current_agrees(moment) == []
+
+
+def test_spans_left_behind_by_a_missed_rebuild_still_never_show_a_withdrawn_alert(
+    alert, editor, reviewers
+):
+    publish(alert, editor=editor, reviewers=reviewers)
+    stale = list(LiveSpan.objects.filter(alert_id=alert.pk))
+    workflow.withdraw(alert=alert, user=reviewers[0], reason="Sources retracted.")
+    LiveSpan.objects.bulk_create(stale)  # as if the rebuild had not run
+
+    assert not public_data.live_alerts().filter(alert_id=alert.pk).exists()
+    assert not Publication.objects.latest_live().filter(alert=alert).exists()
+
+
+def test_rebuilding_from_the_rows_gives_the_spans_the_workflow_wrote(alert, editor, reviewers):
+    now = timezone.now()
+    publish(alert, editor=editor, reviewers=reviewers)
+    update(alert, editor=editor, reviewers=reviewers, title="Two", go_live_at=now + DAY)
+    update(alert, editor=editor, reviewers=reviewers, title="Three")
+    written = spans()
+
+    LiveSpan.objects.all().delete()
+    live_spans.rebuild([alert.pk])
+
+    assert spans() == written
+    assert len(written) == 3
+
+
+def test_the_migration_fills_the_same_spans_as_the_rule(alert, editor, reviewers):
+    now = timezone.now()
+    publish(alert, editor=editor, reviewers=reviewers)
+    update(alert, editor=editor, reviewers=reviewers, title="Two", go_live_at=now + 2 * DAY)
+    update(alert, editor=editor, reviewers=reviewers, title="Three", go_live_at=now + DAY)
+    gone = make_alert(author=editor, title="Withdrawn later")
+    publish(gone, editor=editor, reviewers=reviewers)
+    workflow.withdraw(alert=gone, user=reviewers[0], reason="Retracted.")
+    written = spans()
+
+    LiveSpan.objects.all().delete()
+    fill = importlib.import_module("alerts.migrations.0010_live_span").FILL
+    with connection.cursor() as cursor:
+        cursor.execute(fill)
+
+    assert spans() == written
+
+
+def spans():
+    return sorted(
+        LiveSpan.objects.values_list(
+            "publication_id", "alert_id", "starts_at", "ends_at", "issued_on", "level"
+        )
+    )
