@@ -52,7 +52,7 @@ def filter_choices():
 
 class AlertFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search text", method="filter_text", max_length=search.MAX_QUERY_LENGTH
+        label="Search text", method="filter_none", max_length=search.MAX_QUERY_LENGTH
     )
     country = django_filters.ChoiceFilter(
         label="Country", choices=(), method="filter_none", empty_label="Any country"
@@ -81,10 +81,7 @@ class AlertFilter(django_filters.FilterSet):
         self.filters["stage"].extra["choices"] = stages
 
     def filter_none(self, queryset, name, value):
-        return queryset  # applied together in filter_queryset
-
-    def filter_text(self, queryset, name, value):
-        return search.search(queryset, value)
+        return queryset  # applied in filter_queryset
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -97,7 +94,12 @@ class AlertFilter(django_filters.FilterSet):
             if stage:
                 rows = rows.filter(stage_id=int(stage))
             queryset = queryset.filter(Exists(rows))
-        return queryset
+        # Last: search ranks (at most about search.RANKED_MATCHES of) what the others leave.
+        return search.search(queryset, self.form.cleaned_data.get("q"))
+
+    def search_capped(self, count):
+        """True when a search matched more alerts than it ranked (its ``count`` says)."""
+        return self.is_bound and bool(self.form.cleaned_data.get("q")) and search.capped(count)
 
     @property
     def active(self):

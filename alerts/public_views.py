@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import charts, public_data
+from . import charts, public_data, search
 from .diff import diff_snapshots
 from .filters import AlertFilter
 from .models import ChangeKind
@@ -121,7 +121,14 @@ def alert_list(request):
     return render(
         request,
         "public/alert_list.html",
-        {"filter": filterset, "page": page, "alerts": page.object_list, "nav": "alerts"},
+        {
+            "filter": filterset,
+            "page": page,
+            "alerts": page.object_list,
+            "search_capped": filterset.search_capped(page.paginator.count),
+            "ranked_matches": search.RANKED_MATCHES,
+            "nav": "alerts",
+        },
     )
 
 

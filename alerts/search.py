@@ -8,6 +8,11 @@ stored table and not an expression index). Matching reads the index; ranking rea
 the small stored ``head`` vector (title A, summary B), so a body-only match ranks
 after every title or summary match.
 
+At most RANKED_MATCHES matches are ranked, the newest, on both databases: a rare
+word's matches come straight from the index, a common word's by walking the alerts
+newest first and testing each until enough matched. Either way a search reads a
+bounded number of rows, and the page says when there were more matches.
+
 On SQLite (the embedded default) a simple fallback: every word must appear in the
 title, summary or body sections, case-insensitively; rows are ordered by where the
 words were found (title, then summary, then body).
@@ -33,6 +38,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 
 from .models import Publication
 
@@ -85,21 +91,36 @@ class StoredRank(_StoredSearch):
     )
 
 
-class StoredMatch(_StoredSearch):
-    """True for a publication whose stored document matches the query.
-
-    Written as ``id = ANY(ARRAY(SELECT ... WHERE document @@ query))``: PostgreSQL
-    computes the matching ids once, from the GIN index, and then fetches just those
-    publications by primary key. With ``id IN (SELECT ...)`` it tends to start from
-    the live publications (whose count it underestimates) and test each one's stored
-    document instead, which grows with the corpus.
-    """
+class StoredRowMatch(_StoredSearch):
+    """True for a publication whose stored document matches the query, tested for
+    that one row (a primary-key probe), for walks that stop early (``ranked``)."""
 
     output_field = BooleanField()
     template_sql = (
-        "{id} = ANY(ARRAY(SELECT publication_id FROM alerts_publication_search "
-        "WHERE document @@ {query}))"
+        "(SELECT document @@ {query} FROM alerts_publication_search WHERE publication_id = {id})"
     )
+
+
+# Search ranks at most about this many matches: the newest ones. A word found in
+# almost every alert matched ~100,000 of them at 100,000 alerts, and ranking them
+# all took 5-12 s. The list page says when a search found more (``capped``).
+RANKED_MATCHES = 500
+
+# On PostgreSQL, the candidates to rank, chosen in the database so that the search
+# costs no extra query. ``probe`` asks the GIN index for one more than the cap,
+# over all publications: when that is all there is, every match is among them. If
+# not, the word is common, and ``walk`` (the caller's queryset, newest first,
+# testing each row) finds the newest matches after a few rows each. The counts are
+# uncorrelated, so PostgreSQL evaluates them once and runs only the chosen branch.
+CANDIDATES = """
+WITH probe AS MATERIALIZED (
+    SELECT publication_id FROM alerts_publication_search
+     WHERE document @@ {query} LIMIT {limit}
+)
+SELECT publication_id FROM probe WHERE (SELECT count(*) FROM probe) <= {cap}
+UNION ALL
+SELECT walk.* FROM ({walk}) AS walk WHERE (SELECT count(*) FROM probe) > {cap}
+"""
 
 
 def clean_query(text):
@@ -107,13 +128,29 @@ def clean_query(text):
 
 
 def search(queryset, text):
-    """``queryset`` narrowed to publications matching ``text``, best matches first."""
+    """``queryset`` narrowed to publications matching ``text``, best matches first:
+    all of them, or, when more than RANKED_MATCHES match, the newest RANKED_MATCHES + 1
+    (so a count above RANKED_MATCHES means there were more: see ``capped``)."""
     text = clean_query(text)
     if not text:
         return queryset
-    if is_postgresql():
-        return _postgresql(queryset, text)
-    return _fallback(queryset, text)
+    order = queryset.query.order_by or _newest_last(queryset)
+    limit = RANKED_MATCHES + 1
+    if not is_postgresql():
+        newest = _fallback_matches(queryset, text).order_by(*order).values("pk")[:limit]
+        return _rank_fallback(queryset.filter(pk__in=newest), text)
+    walk = queryset.filter(StoredRowMatch(F("pk"), text)).order_by(*order).values("pk")[:limit]
+    walk_sql, walk_params = walk.query.sql_with_params()
+    sql = CANDIDATES.format(
+        query=TSQUERY.format("%s"), limit=limit, cap=RANKED_MATCHES, walk=walk_sql
+    )
+    candidates = queryset.filter(pk__in=RawSQL(sql, (text, *walk_params)))
+    return _rank_postgresql(candidates, text)
+
+
+def capped(count):
+    """True when a search's result ``count`` means that more alerts matched than ranked."""
+    return count > RANKED_MATCHES
 
 
 def _newest_last(queryset):
@@ -121,11 +158,9 @@ def _newest_last(queryset):
     return ("-issued_on", f"-{queryset.model._meta.pk.attname}")
 
 
-def _postgresql(queryset, text):
-    return (
-        queryset.filter(StoredMatch(F("pk"), text))
-        .annotate(rank=StoredRank(F("pk"), text))
-        .order_by("-rank", *_newest_last(queryset))
+def _rank_postgresql(queryset, text):
+    return queryset.annotate(rank=StoredRank(F("pk"), text)).order_by(
+        "-rank", *_newest_last(queryset)
     )
 
 
@@ -134,18 +169,27 @@ def _words(text):
     return [w.strip("\"'") for w in words][:MAX_WORDS]
 
 
-def _fallback(queryset, text):
+def _fields(queryset):
+    """Title, summary and body lookups, from publications or rows that lead to one
+    (the lists' LiveSpans)."""
+    via = "" if queryset.model is Publication else "publication__"
+    return f"{via}{TITLE}", f"{via}snapshot__{SUMMARY}", [f"{via}snapshot__{k}" for k in BODY]
+
+
+def _fallback_matches(queryset, text):
+    title, summary, body = _fields(queryset)
+    for word in _words(text):
+        queryset = queryset.filter(
+            reduce(or_, (Q(**{f"{name}__icontains": word}) for name in (title, summary, *body)))
+        )
+    return queryset
+
+
+def _rank_fallback(queryset, text):
     words = _words(text)
     if not words:
         return queryset
-    # Publications, or rows that lead to one (the lists' LiveSpans).
-    via = "" if queryset.model is Publication else "publication__"
-    title, summary = f"{via}{TITLE}", f"{via}snapshot__{SUMMARY}"
-    fields = [title, summary, *(f"{via}snapshot__{key}" for key in BODY)]
-    for word in words:
-        queryset = queryset.filter(
-            reduce(or_, (Q(**{f"{name}__icontains": word}) for name in fields))
-        )
+    title, summary, _ = _fields(queryset)
     score = reduce(
         add,
         (

@@ -5,6 +5,8 @@ answered from the GIN index of migration 0004. On SQLite it is the simple fallba
 case-insensitive substrings, every word required, ranked the same way.
 """
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -110,3 +112,56 @@ def test_the_search_is_indexed_where_the_database_can_index_it(three):
         else:
             cursor.execute("SELECT name FROM sqlite_master")
             assert not any(row[0].startswith("alerts_publication_search") for row in cursor)
+
+
+@pytest.fixture
+def five_kestrels(editor, monkeypatch):
+    """Five matching alerts, issued a year apart, and a search that ranks at most three."""
+    monkeypatch.setattr(search, "RANKED_MATCHES", 3)
+    for year in range(2015, 2020):
+        publish_alert(
+            editor,
+            title=f"Kestrel count {year}",
+            issued_on=datetime.date(year, 1, 1),
+            background="Nothing about birds [1]." if year != 2016 else "A kestrel sighted [1].",
+        )
+
+
+def test_a_search_matching_more_than_it_ranks_ranks_the_newest(five_kestrels):
+    # Four newest (one more than ranked, so the count shows there were more), best
+    # first: the title-and-body match, then the rest newest first.
+    assert found("kestrel") == [
+        "Kestrel count 2019",
+        "Kestrel count 2018",
+        "Kestrel count 2017",
+        "Kestrel count 2016",
+    ]
+    # Four match "birds" (not 2016): all four are one more than ranked.
+    assert found("birds") == [
+        "Kestrel count 2019",
+        "Kestrel count 2018",
+        "Kestrel count 2017",
+        "Kestrel count 2015",
+    ]
+
+
+def test_a_search_matching_no_more_than_it_ranks_ranks_them_all(five_kestrels):
+    assert found("kestrel sighted") == ["Kestrel count 2016"]
+    assert found("kestrel 2015") == ["Kestrel count 2015"]
+
+
+def test_the_list_page_says_when_a_search_matched_more_than_it_ranks(five_kestrels, client):
+    html = fetch(client, reverse("public:alert_list") + "?q=kestrel")
+    assert "More than 3 alerts match" in html
+    assert "best matches among the most recent" in html
+    assert "Kestrel count 2015" not in html
+
+    html = fetch(client, reverse("public:alert_list") + "?q=kestrel+sighted")
+    assert "1 alert" in html
+    assert "More than" not in html
+
+
+def test_the_newest_matches_are_taken_after_the_other_filters(five_kestrels, client):
+    html = fetch(client, reverse("public:alert_list") + "?q=kestrel&issued_before=2016-06-01")
+    assert "2 alerts" in html
+    assert "Kestrel count 2015" in html and "Kestrel count 2016" in html
