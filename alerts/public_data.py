@@ -163,6 +163,17 @@ def _row_is(publications):
     return Subquery(publications.filter(pk=OuterRef("publication_id")).order_by().values("pk")[:1])
 
 
+def _live_rows(now=None):
+    """Determination rows of live publications, tested on the row itself.
+
+    A row carries its publication's go-live time and alert, so ``live()`` needs no
+    lookup of the publication: only of the (small) withdrawal table.
+    """
+    now = now or timezone.now()
+    withdrawn = Withdrawal.objects.filter(alert=OuterRef("alert_id"))
+    return PublishedDetermination.objects.filter(~Exists(withdrawn), go_live_at__lte=now)
+
+
 @dataclass
 class CurrentDetermination:
     """A country's stages in the newest live publication that rates it."""
@@ -281,11 +292,7 @@ def country_history(country, last, now=None):
     determination at their time. One query, reading at most ten rows (stages) for
     each publication and one more.
     """
-    rows = (
-        PublishedDetermination.objects.filter(country=country)
-        .alias(live=_row_is(live(now)))
-        .filter(live__isnull=False)
-    )
+    rows = _live_rows(now).filter(country=country)
     # Newest first, then cut: a point has at most one row per stage, so the newest
     # `last` points are complete within (last + 1) * 10 rows.
     rows = rows.order_by(*NEWEST_ROWS_FIRST)[: (last + 1) * STAGES_PER_POINT].values_list(
@@ -386,9 +393,8 @@ def with_changed_at(currents, now=None):
 def _recent_rows_pg(country_ids, now):
     """{country id: its newest live (publication, time, stage) rows, newest first}."""
     recent = (
-        PublishedDetermination.objects.filter(country=OuterRef("pk"))
-        .alias(live=_row_is(live(now)))
-        .filter(live__isnull=False)
+        _live_rows(now)
+        .filter(country=OuterRef("pk"))
         .order_by(*NEWEST_ROWS_FIRST)
         .values(row=JSONObject(p="publication_id", t="go_live_at", s="stage_id"))[:CHANGED_AT_ROWS]
     )
@@ -454,9 +460,8 @@ def live_countries(now=None):
     scalar subquery, which stops at the first hit: see ``current_determinations``).
     """
     first_live = (
-        PublishedDetermination.objects.filter(country=OuterRef("pk"))
-        .alias(live=_row_is(live(now)))
-        .filter(live__isnull=False)
+        _live_rows(now)
+        .filter(country=OuterRef("pk"))
         .order_by()  # any live one will do: stop at the first
         .values("pk")[:1]
     )
