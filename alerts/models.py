@@ -321,6 +321,11 @@ class PublishedDetermination(ImmutableModel):
         indexes = [
             models.Index(fields=["country", "-go_live_at"]),
             models.Index(fields=["stage", "-go_live_at"]),
+            # The list's country and stage filters ask which publications have a row
+            # for a country (and stage): answered from these alone, without reading
+            # the rows (75,000 of them for the busiest country at 100,000 alerts).
+            models.Index(fields=["country", "stage", "publication"], name="determination_filter"),
+            models.Index(fields=["stage", "publication"], name="determination_stage_filter"),
         ]
 
     def __str__(self):
