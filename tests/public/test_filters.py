@@ -17,3 +17,15 @@ def test_the_select_renders_the_same_markup_as_djangos(value):
 
     assert parse_html(ours) == parse_html(djangos)
     assert "<b>" not in ours  # labels are escaped
+
+
+@pytest.mark.parametrize(
+    ("name", "view"), [("country_url", "public:country_detail"), ("alert_url", "public:alert_detail")]
+)
+def test_url_filters_give_what_reversing_gives(name, view):
+    from django.urls import reverse
+
+    from alerts.templatetags import public_tags
+
+    for slug in ("armenia", "synthetic-country-001", "a_b-9"):
+        assert getattr(public_tags, name)(slug) == reverse(view, args=[slug])
