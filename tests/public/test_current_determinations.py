@@ -50,9 +50,7 @@ def test_a_rating_dropped_by_an_update_is_no_longer_current(editor):
     with revision(user=editor, comment="Armenia no longer assessed here"):
         StageRating.objects.filter(alert=newer.alert, country__name="Armenia").delete()
         newer.alert.save()
-    publish(
-        newer.alert, editor=editor, change_kind=ChangeKind.UPDATE, change_note="Drops Armenia."
-    )
+    publish(newer.alert, editor=editor, change_kind=ChangeKind.UPDATE, change_note="Drops Armenia.")
 
     assert current() == {"Armenia": ([8], "Older"), "Azerbaijan": ([2], "Newer")}
 

@@ -1,0 +1,90 @@
+"""Markup formatted in Python for speed is the markup Django's templates would write."""
+
+import datetime
+
+import pytest
+from django import forms
+from django.template import Context, Template
+from django.test.html import parse_html
+from django.urls import reverse
+
+from alerts.filters import Select
+from alerts.public_data import CurrentDetermination
+from alerts.templatetags import public_tags
+from stages.models import Country, Stage
+
+CHOICES = [("", "Any country"), ("a&b", "A <b>"), ("x", 'X "quoted"')]
+
+
+@pytest.mark.parametrize("value", [None, "", "x", "a&b", "not-a-choice"])
+def test_the_select_renders_the_same_markup_as_djangos(value):
+    attrs = {"id": "id_country", "aria-describedby": "id_country-errors", "required": True}
+    ours = Select(choices=CHOICES).render("country", value, attrs)
+    djangos = forms.Select(choices=CHOICES).render("country", value, attrs)
+
+    assert parse_html(ours) == parse_html(djangos)
+    assert "<b>" not in ours  # labels are escaped
+
+
+@pytest.mark.parametrize(
+    ("name", "view"),
+    [("country_url", "public:country_detail"), ("alert_url", "public:alert_detail")],
+)
+def test_url_filters_give_what_reversing_gives(name, view):
+    for slug in ("armenia", "synthetic-country-001", "a_b-9"):
+        assert getattr(public_tags, name)(slug) == reverse(view, args=[slug])
+
+
+# The table rows as a template wrote them before determination_rows.
+ROWS_TEMPLATE = """
+{% for current in determinations %}
+  <tr>
+    <th scope="row">
+      <a href="{% url 'public:country_detail' current.country.slug %}">{{ current.country.name }}</a>
+    </th>
+    <td>
+      <ul class="stage-list">
+        {% for stage in current.stages %}
+          <li>
+            <span class="stage-badge stage-{{ stage.number }}">{{ stage.number }}</span> {{ stage.name }}
+          </li>
+        {% endfor %}
+      </ul>
+    </td>
+    <td>
+      <a href="{% url 'public:alert_detail' current.alert_slug %}">{{ current.alert_title }}</a>
+    </td>
+    {% if show_changed %}
+      <td>
+        {% if current.changed_at_or_before %}On or before{% endif %}
+        <time datetime="{{ current.changed_at|date:'c' }}">{{ current.changed_at|date:"j F Y" }}</time>
+      </td>
+    {% endif %}
+  </tr>
+{% endfor %}
+"""
+
+
+@pytest.mark.parametrize("show_changed", [False, True])
+def test_determination_rows_are_what_the_template_wrote(show_changed):
+    when = datetime.datetime(2024, 3, 5, 23, 30, tzinfo=datetime.UTC)
+    determinations = [
+        CurrentDetermination(
+            country=Country(name=name, slug=slug),
+            stages=[Stage(number=n, name=f"Stage <{n}>") for n in stages],
+            alert_slug="an-alert",
+            alert_title='Alert & "title"',
+            changed_at=when,
+            changed_at_or_before=before,
+        )
+        for name, slug, stages, before in [
+            ("Côte d'Ivoire", "cote-divoire", [10, 3], False),
+            ("Armenia", "armenia", [8], True),
+        ]
+    ]
+    context = {"determinations": determinations, "show_changed": show_changed}
+
+    ours = public_tags.determination_rows(determinations, show_changed)
+    templates = Template(ROWS_TEMPLATE).render(Context(context))
+
+    assert parse_html(ours) == parse_html(templates)
