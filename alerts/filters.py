@@ -128,9 +128,14 @@ class AlertFilter(django_filters.FilterSet):
         # Last: search ranks (at most about search.RANKED_MATCHES of) what the others leave.
         return search.search(queryset, self.form.cleaned_data.get("q"))
 
+    @property
+    def searched(self):
+        """True when the rows are a search's (at most about search.RANKED_MATCHES)."""
+        return self.is_valid() and bool(search.clean_query(self.form.cleaned_data.get("q")))
+
     def search_capped(self, count):
         """True when a search matched more alerts than it ranked (its ``count`` says)."""
-        return self.is_bound and bool(self.form.cleaned_data.get("q")) and search.capped(count)
+        return self.searched and search.capped(count)
 
     @property
     def active(self):

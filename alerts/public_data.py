@@ -13,7 +13,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Subquery
+from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Subquery, Window
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 
@@ -84,14 +84,44 @@ def live_alerts(now=None):
     return LiveSpan.objects.current(now).order_by(*NEWEST_FIRST)
 
 
-def paginate(queryset, per_page, number):
+def paginate(queryset, per_page, number, *, small=False):
     """A page of ``queryset`` whose object_list holds list rows (see ``list_rows``).
 
-    Three queries: the count, the page's ids, their rows.
+    Three queries: the count, the page's ids, their rows. For a ``small`` queryset
+    (a search's few hundred candidates, whose choice is the costly part) two: the
+    page's ids come with the count of all of them, so the choice is made once.
     """
-    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(number)
+    paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
+    if small:
+        counted = _page_with_count(queryset, per_page, number)
+        if counted is not None:
+            number, ids, paginator.count = counted  # count is a cached property: set it
+            page = paginator.page(number)
+            page.object_list = list_rows(ids)
+            return page
+    page = paginator.get_page(number)
     page.object_list = list_rows(page.object_list)
     return page
+
+
+def _page_with_count(queryset, per_page, number):
+    """(page number, the ids on that page, the count of all rows), or None when
+    ``number`` is not a page that has rows (get_page then finds the right one)."""
+    try:
+        number = int(number or 1)
+    except (TypeError, ValueError):
+        return None
+    if number < 1:
+        return None
+    offset = (number - 1) * per_page
+    rows = list(
+        queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
+            offset : offset + per_page
+        ]
+    )
+    if not rows and number > 1:
+        return None
+    return number, [pk for pk, _ in rows], rows[0][1] if rows else 0
 
 
 def current_publication(slug, now=None, *, rendered=False):

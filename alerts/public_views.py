@@ -117,7 +117,9 @@ def alert_list(request):
     queryset = filterset.qs
     if filterset.is_bound and not filterset.is_valid():
         queryset = queryset.none()
-    page = public_data.paginate(queryset, PER_PAGE, request.GET.get("page"))
+    page = public_data.paginate(
+        queryset, PER_PAGE, request.GET.get("page"), small=filterset.searched
+    )
     return render(
         request,
         "public/alert_list.html",

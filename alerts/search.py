@@ -8,10 +8,11 @@ stored table and not an expression index). Matching reads the index; ranking rea
 the small stored ``head`` vector (title A, summary B), so a body-only match ranks
 after every title or summary match.
 
-At most RANKED_MATCHES matches are ranked, the newest, on both databases: a rare
-word's matches come straight from the index, a common word's by walking the alerts
-newest first and testing each until enough matched. Either way a search reads a
-bounded number of rows, and the page says when there were more matches.
+At most about RANKED_MATCHES matches are ranked, the newest, on both databases: a
+rare word's matches come straight from the index, a common word's by walking the
+alerts newest first and testing each until enough matched (PostgreSQL chooses).
+Either way a search reads a bounded number of rows, and the page says when there
+were more matches.
 
 On SQLite (the embedded default) a simple fallback: every word must appear in the
 title, summary or body sections, case-insensitively; rows are ordered by where the
@@ -28,7 +29,6 @@ from operator import add, or_
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     F,
     FloatField,
@@ -91,36 +91,26 @@ class StoredRank(_StoredSearch):
     )
 
 
-class StoredRowMatch(_StoredSearch):
-    """True for a publication whose stored document matches the query, tested for
-    that one row (a primary-key probe), for walks that stop early (``ranked``)."""
+class StoredMatch(RawSQL):
+    """The ids of the publications whose stored document matches ``text``.
 
-    output_field = BooleanField()
-    template_sql = (
-        "(SELECT document @@ {query} FROM alerts_publication_search WHERE publication_id = {id})"
-    )
+    Used as ``pk__in``: PostgreSQL then picks, from its statistics of the words,
+    between reading every match from the GIN index (a rare word) and walking the
+    caller's rows newest first, testing each, until enough matched (a common one).
+    """
+
+    def __init__(self, text):
+        super().__init__(
+            "SELECT publication_id FROM alerts_publication_search "
+            f"WHERE document @@ {TSQUERY.format('%s')}",
+            (text,),
+        )
 
 
-# Search ranks at most about this many matches: the newest ones. A word found in
-# almost every alert matched ~100,000 of them at 100,000 alerts, and ranking them
-# all took 5-12 s. The list page says when a search found more (``capped``).
+# Search ranks at most about this many matches: the newest. A word found in almost
+# every alert matched ~100,000 of them at 100,000 alerts, and ranking them all took
+# 5-12 s. The list page says when a search found more (``capped``).
 RANKED_MATCHES = 500
-
-# On PostgreSQL, the candidates to rank, chosen in the database so that the search
-# costs no extra query. ``probe`` asks the GIN index for one more than the cap,
-# over all publications: when that is all there is, every match is among them. If
-# not, the word is common, and ``walk`` (the caller's queryset, newest first,
-# testing each row) finds the newest matches after a few rows each. The counts are
-# uncorrelated, so PostgreSQL evaluates them once and runs only the chosen branch.
-CANDIDATES = """
-WITH probe AS MATERIALIZED (
-    SELECT publication_id FROM alerts_publication_search
-     WHERE document @@ {query} LIMIT {limit}
-)
-SELECT publication_id FROM probe WHERE (SELECT count(*) FROM probe) <= {cap}
-UNION ALL
-SELECT walk.* FROM ({walk}) AS walk WHERE (SELECT count(*) FROM probe) > {cap}
-"""
 
 
 def clean_query(text):
@@ -134,18 +124,18 @@ def search(queryset, text):
     text = clean_query(text)
     if not text:
         return queryset
+    if is_postgresql():
+        matches = queryset.filter(pk__in=StoredMatch(text))
+    else:
+        matches = _fallback_matches(queryset, text)
     order = queryset.query.order_by or _newest_last(queryset)
-    limit = RANKED_MATCHES + 1
-    if not is_postgresql():
-        newest = _fallback_matches(queryset, text).order_by(*order).values("pk")[:limit]
-        return _rank_fallback(queryset.filter(pk__in=newest), text)
-    walk = queryset.filter(StoredRowMatch(F("pk"), text)).order_by(*order).values("pk")[:limit]
-    walk_sql, walk_params = walk.query.sql_with_params()
-    sql = CANDIDATES.format(
-        query=TSQUERY.format("%s"), limit=limit, cap=RANKED_MATCHES, walk=walk_sql
-    )
-    candidates = queryset.filter(pk__in=RawSQL(sql, (text, *walk_params)))
-    return _rank_postgresql(candidates, text)
+    newest = matches.order_by(*order).values("pk")[: RANKED_MATCHES + 1]
+    candidates = queryset.filter(pk__in=newest)
+    if is_postgresql():
+        return candidates.annotate(rank=StoredRank(F("pk"), text)).order_by(
+            "-rank", *_newest_last(queryset)
+        )
+    return _rank_fallback(candidates, text)
 
 
 def capped(count):
@@ -156,12 +146,6 @@ def capped(count):
 def _newest_last(queryset):
     """The tie-break after rank: newest issued, then newest publication."""
     return ("-issued_on", f"-{queryset.model._meta.pk.attname}")
-
-
-def _rank_postgresql(queryset, text):
-    return queryset.annotate(rank=StoredRank(F("pk"), text)).order_by(
-        "-rank", *_newest_last(queryset)
-    )
 
 
 def _words(text):

@@ -166,3 +166,23 @@ def test_the_newest_matches_are_taken_after_the_other_filters(five_kestrels, cli
     assert "2 alerts" in html
     assert "Kestrel count 2015" in html
     assert "Kestrel count 2016" in html
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [
+        ("1", ["Kestrel count 2019", "Kestrel count 2018"]),
+        ("2", ["Kestrel count 2017", "Kestrel count 2016"]),
+        ("9", ["Kestrel count 2017", "Kestrel count 2016"]),  # past the end: the last page
+        ("x", ["Kestrel count 2019", "Kestrel count 2018"]),  # not a number: the first
+        ("-1", ["Kestrel count 2017", "Kestrel count 2016"]),  # as Django's get_page does
+    ],
+)
+def test_search_results_are_paginated_like_any_list(
+    five_kestrels, client, monkeypatch, page, shown
+):
+    monkeypatch.setattr("alerts.public_views.PER_PAGE", 2)
+    html = fetch(client, reverse("public:alert_list") + f"?q=kestrel&page={page}")
+    titles = [t for t in ("2019", "2018", "2017", "2016", "2015") if f"Kestrel count {t}" in html]
+    assert [f"Kestrel count {t}" for t in titles] == shown
+    assert "Page " + ("1" if shown[0].endswith("2019") else "2") + " of 2" in html
