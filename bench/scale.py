@@ -95,6 +95,9 @@ class Scale:
         paths = [paths] if isinstance(paths, str) else list(paths)
         if self.args.only and not any(word in name for word in self.args.only):
             return
+        if not paths:
+            print(f"{name}: nothing to request (no rendered alerts: run render_publications)")
+            return
         row = {
             "name": name,
             "path": paths[0] + (f" (+{len(paths) - 1} more)" if len(paths) > 1 else ""),
