@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from alerts.filters import Select
 from alerts.public_data import CurrentDetermination
-from alerts.templatetags import public_tags
+from alerts.templatetags import page_tags
 from stages.models import Country, Stage
 
 CHOICES = [("", "Any country"), ("a&b", "A <b>"), ("x", 'X "quoted"')]
@@ -32,7 +32,7 @@ def test_the_select_renders_the_same_markup_as_djangos(value):
 )
 def test_url_filters_give_what_reversing_gives(name, view):
     for slug in ("armenia", "synthetic-country-001", "a_b-9"):
-        assert getattr(public_tags, name)(slug) == reverse(view, args=[slug])
+        assert getattr(page_tags, name)(slug) == reverse(view, args=[slug])
 
 
 # The table rows as a template wrote them before determination_rows.
@@ -84,7 +84,7 @@ def test_determination_rows_are_what_the_template_wrote(show_changed):
     ]
     context = {"determinations": determinations, "show_changed": show_changed}
 
-    ours = public_tags.determination_rows(determinations, show_changed)
+    ours = page_tags.determination_rows(determinations, show_changed)
     templates = Template(ROWS_TEMPLATE).render(Context(context))
 
     assert parse_html(ours) == parse_html(templates)
