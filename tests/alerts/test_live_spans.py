@@ -151,3 +151,25 @@ def spans():
             "publication_id", "alert_id", "starts_at", "ends_at", "issued_on", "level"
         )
     )
+
+
+def test_the_command_repairs_spans_of_publications_written_without_the_models(
+    alert, editor, reviewers
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    publish(alert, editor=editor, reviewers=reviewers)
+    first_only = list(LiveSpan.objects.all())
+    second = update(alert, editor=editor, reviewers=reviewers, title="Corrected")
+    # As if the second publication had been written by raw SQL: only the first's span.
+    LiveSpan.objects.all().delete()
+    LiveSpan.objects.bulk_create(first_only)
+    assert second.pk not in public_data.live_alerts().values_list("pk", flat=True)
+
+    out = StringIO()
+    call_command("rebuild_live_spans", stdout=out)
+
+    assert "1 alerts" in out.getvalue()
+    assert assert_current_agrees(timezone.now()) == [second.pk]
