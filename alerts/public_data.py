@@ -1,8 +1,10 @@
 """What the public may see, as queries.
 
 Every public view, feed, API, CSV, sitemap and search starts here, and everything here
-starts from ``Publication.objects.live()`` / ``latest_live()``: the one definition of
-"live". Nothing reads the editors' working copy (Alert and its children); what the
+starts from the definitions in alerts/models.py: ``Publication.objects.live()`` (gone
+live, not withdrawn) and ``LiveSpan.objects.current()`` (each alert's current
+publication); determination rows are tested the same way on their own columns
+(``_live_rows``). Nothing reads the editors' working copy (Alert and its children); what the
 public sees is always a stored, approved snapshot.
 """
 
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from stages.models import Country, Stage
 
+from . import search
 from .models import LiveSpan, Publication, PublishedDetermination, Withdrawal
 
 # The columns lists need. The snapshot itself can be large (every citation and every
@@ -111,9 +114,9 @@ def _page_with_count(queryset, per_page, number):
         number = int(number or 1)
     except (TypeError, ValueError):
         return None
-    if number < 1:
-        return None
     offset = (number - 1) * per_page
+    if number < 1 or offset > search.RANKED_MATCHES:
+        return None  # a search has no more rows than that; get_page clamps
     rows = list(
         queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
             offset : offset + per_page
@@ -228,8 +231,9 @@ def current_determinations(now=None, country=None, country_slugs=None):
     "Current" comes from the newest *current* publication (one per alert, see
     LiveSpan) that rates the country: if an alert's update drops a rating, the
     dropped rating is no longer current. One query: for each country, the newest such
-    publication is found through the (country, go_live_at) index, and only that
-    publication's determinations are read.
+    publication is found through the (country, go_live_at) index, and the rows of
+    those publications are read (a country's rows from another country's newest
+    publication are dropped here).
     """
 
     def newest_for(country_ref):

@@ -58,7 +58,7 @@ TSQUERY = "websearch_to_tsquery('english'::regconfig, {})"
 
 
 class _StoredSearch(Func):
-    """A condition on a publication's stored search document, for query ``text``.
+    """An expression on a publication's stored search vectors, for query ``text``.
 
     Subclasses give the SQL template, with ``{id}`` for the publication id and
     ``{query}`` for the tsquery built from the (parameterised) text.
@@ -121,9 +121,9 @@ def search(queryset, text):
     """``queryset`` narrowed to publications matching ``text``, best matches first:
     all of them, or, when more than RANKED_MATCHES match, the newest RANKED_MATCHES + 1
     (so a count above RANKED_MATCHES means there were more: see ``capped``)."""
-    text = clean_query(text)
-    if not text:
+    if not has_terms(text):
         return queryset
+    text = clean_query(text)
     if is_postgresql():
         matches = queryset.filter(pk__in=StoredMatch(text))
     else:
@@ -136,6 +136,12 @@ def search(queryset, text):
             "-rank", *_newest_last(queryset)
         )
     return _rank_fallback(candidates, text)
+
+
+def has_terms(text):
+    """True when ``text`` searches for something (not blank, not only quotes), the
+    same on both databases."""
+    return bool(_words(clean_query(text)))
 
 
 def capped(count):

@@ -180,6 +180,7 @@ def test_the_newest_matches_are_taken_after_the_other_filters(five_kestrels, cli
         ("9", ["Kestrel count 2017", "Kestrel count 2016"]),  # past the end: the last page
         ("x", ["Kestrel count 2019", "Kestrel count 2018"]),  # not a number: the first
         ("-1", ["Kestrel count 2017", "Kestrel count 2016"]),  # as Django's get_page does
+        ("461168601842738791", ["Kestrel count 2017", "Kestrel count 2016"]),  # no overflow
     ],
 )
 def test_search_results_are_paginated_like_any_list(
@@ -190,3 +191,9 @@ def test_search_results_are_paginated_like_any_list(
     titles = [t for t in ("2019", "2018", "2017", "2016", "2015") if f"Kestrel count {t}" in html]
     assert [f"Kestrel count {t}" for t in titles] == shown
     assert "Page " + ("1" if shown[0].endswith("2019") else "2") + " of 2" in html
+
+
+def test_a_query_of_only_quotes_is_no_search(five_kestrels, client):
+    html = fetch(client, reverse("public:alert_list") + '?q=""')
+    assert "More than" not in html
+    assert "5 alerts" in html
