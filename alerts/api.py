@@ -1,7 +1,8 @@
 """The public JSON API and the CSV of determinations. Field names are documented in
 docs/api.md and are a promise: add fields, never rename or remove them.
 
-Everything starts from ``Publication.objects.live()`` (via ``alerts.public_data``).
+Everything starts from ``alerts.public_data`` (so from ``Publication.objects.live()``
+or ``LiveSpan.objects.current()``, the two definitions in alerts/models.py).
 """
 
 import csv

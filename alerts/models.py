@@ -209,9 +209,11 @@ class ImmutableModel(models.Model):
 
 class PublicationQuerySet(ImmutableQuerySet):
     def live(self, now=None):
-        """The ONE definition of what the public may see: gone live and not withdrawn.
+        """The definition of what the public may see: gone live and not withdrawn.
 
-        Time is a filter, not a job: a scheduled publication becomes visible the
+        ``LiveSpan.objects.current()`` (each alert's current publication) and
+        ``public_data._live_rows()`` (determination rows) test the same two things
+        on their own columns: change the three together. Time is a filter, not a job: a scheduled publication becomes visible the
         moment its go-live time passes, with no cron.
         """
         now = now or timezone.now()
@@ -223,6 +225,7 @@ class PublicationQuerySet(ImmutableQuerySet):
 
     def latest_live(self, now=None):
         """Of the live publications, only the newest of each alert (see LiveSpan)."""
+        now = now or timezone.now()
         return self.live(now).filter(pk__in=LiveSpan.objects.current(now).values("publication_id"))
 
 

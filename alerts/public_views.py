@@ -1,6 +1,7 @@
 """The public site: server-rendered pages of live publications only.
 
-Every query starts from ``alerts.public_data`` (and so from ``Publication.objects.live()``);
+Every query starts from ``alerts.public_data`` (and so from ``Publication.objects.live()``
+or ``LiveSpan.objects.current()``);
 alerts are rendered from their stored snapshots through the one alert template.
 Each view issues a small, fixed number of queries whatever the size of the content
 (tests/public/test_query_counts.py holds them to it).
