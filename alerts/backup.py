@@ -10,6 +10,7 @@ DUMP_EXCLUDES = [
     "admin.logentry",  # the admin's own log; the editorial record is reversion + events
     "axes",  # login-throttling counters
     "alerts.publicationrendering",  # HTML derived from each publication, made again on read
+    "alerts.publicationpage",  # likewise, each current publication's whole page
     "alerts.livespan",  # which publication is current: rebuilt as publications load
     "alerts.livesetcounter",  # the page cache's generation; migrate creates it
 ]

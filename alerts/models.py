@@ -290,6 +290,39 @@ class PublicationRendering(models.Model):
         return f"Rendering of {self.publication}"
 
 
+class PublicationPage(models.Model):
+    """A publication's public page, rendered once, so a reader's request renders nothing.
+
+    Derived data like PublicationRendering (alerts/pages.py): made again on read when
+    ``renderer`` is not the current one or when the page no longer lists the versions
+    it should (``modified_at``). Never dumped; deleting rows only costs a render.
+    """
+
+    publication = models.OneToOneField(
+        Publication, on_delete=models.CASCADE, primary_key=True, related_name="page"
+    )
+    renderer = models.CharField(max_length=16)
+    modified_at = models.DateTimeField(
+        help_text="Go-live time of the newest version the page lists."
+    )
+    html = models.TextField(help_text="The page without the site's origin (scheme and host).")
+    origin_at = models.JSONField(
+        default=list, help_text="Where in the HTML the origin of the request goes."
+    )
+
+    def __str__(self):
+        return f"Page of {self.publication}"
+
+    def html_for(self, origin):
+        """The page with ``origin`` (e.g. "https://alerts.example.org") put back in."""
+        parts, start = [], 0
+        for at in self.origin_at:
+            parts += (self.html[start:at], origin)
+            start = at
+        parts.append(self.html[start:])
+        return "".join(parts)
+
+
 class LiveSetCounter(models.Model):
     """One row, moved inside every transaction that writes a publication or withdrawal.
 

@@ -41,9 +41,9 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from . import rendering
+from . import pages
 from .models import LiveSetCounter, Publication
-from .public_data import current_publication
+from .public_data import publication_for_page
 
 logger = logging.getLogger(__name__)
 
@@ -244,7 +244,7 @@ def _etag(key):
     # The renderer and the key prefix too: after a deploy that changes templates, a
     # browser's or CDN's copy must not be confirmed as current.
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    return f'"{_digest(f"{prefix}:{rendering.renderer()}:{key}")[:32]}"'
+    return f'"{_digest(f"{prefix}:{pages.renderer()}:{key}")[:32]}"'
 
 
 def _render(view, request, *args, **kwargs):
@@ -272,8 +272,10 @@ def _serve(view, request, validators, *args, **kwargs):
     """
     if request.method not in ("GET", "HEAD"):
         return view(request, *args, **kwargs)
-    # Hashed: query strings can be long (search text), and cache keys must stay short.
-    key = "page:" + _digest(request.get_full_path())
+    # The whole URL, origin included: pages carry absolute links (canonical, feeds)
+    # to the origin they were asked from. Hashed: query strings can be long (search
+    # text), and cache keys must stay short.
+    key = "page:" + _digest(request.build_absolute_uri())
     try:
         gen, entry = _lookup(key)
     except Exception:
@@ -333,12 +335,15 @@ def cache_alert_page(view):
     @functools.wraps(view)
     def wrapper(request, slug, *args, **kwargs):
         def validators(gen, key):
-            publication = current_publication(slug, rendered=True)
+            publication = publication_for_page(slug)
             if publication is None:
                 # Withdrawn, renamed or unknown: the view explains which, uncached.
                 return None
-            version = f"{publication.pk}:{publication.snapshot_hash}:{key}"
-            last_modified = int(publication.go_live_at.timestamp())
+            # modified_at moves when an earlier-numbered version goes live late and
+            # joins the page's list of versions (alerts/pages.py).
+            modified_at = publication.modified_at
+            version = f"{publication.pk}:{publication.snapshot_hash}:{modified_at}:{key}"
+            last_modified = int(modified_at.timestamp())
             return _etag(version), last_modified, {"publication": publication}
 
         return _serve(view, request, validators, slug, *args, **kwargs)

@@ -8,6 +8,8 @@ publication); determination rows are tested the same way on their own columns
 public sees is always a stored, approved snapshot.
 """
 
+import functools
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +24,7 @@ from django.utils import timezone
 from stages.models import Country, Stage
 
 from . import search
-from .models import LiveSpan, Publication, PublishedDetermination, Withdrawal
+from .models import LiveSpan, Publication, PublicationPage, PublishedDetermination, Withdrawal
 
 # The columns lists need. The snapshot itself can be large (every citation and every
 # paragraph), so lists leave it in the database and take only the two keys they show.
@@ -127,15 +129,88 @@ def _page_with_count(queryset, per_page, number):
     return number, [pk for pk, _ in rows], rows[0][1] if rows else 0
 
 
-def current_publication(slug, now=None, *, rendered=False):
-    """The latest live publication published under ``slug``, or None.
+def current_publication(slug, now=None):
+    """The latest live publication published under ``slug``, or None."""
+    return latest_live(now).filter(slug=slug).order_by("-go_live_at", "-id").first()
 
-    ``rendered`` also loads its stored content HTML (alerts.rendering), for pages.
+
+PAGE_COLUMNS = ("id", "alert_id", "number", "slug", "go_live_at", "snapshot_hash")
+
+
+@functools.cache
+def _page_sql():
+    """The SQL of publication_for_page, on the tables of alerts/models.py.
+
+    Written out because building the same query through the ORM (the live set's
+    nested conditions and the versions subquery) cost more CPU than the rest of a
+    request for a stored page: several times the framework floor. It tests what
+    ``Publication.objects.latest_live()`` does, on the same columns;
+    tests/public/test_stored_pages.py holds the two to the same answers.
     """
-    queryset = latest_live(now).filter(slug=slug).order_by("-go_live_at", "-id")
-    if rendered:
-        queryset = queryset.select_related("rendering")
-    return queryset.first()
+    q = connection.ops.quote_name
+    publication, span, page, withdrawal = (
+        q(m._meta.db_table) for m in (Publication, LiveSpan, PublicationPage, Withdrawal)
+    )
+    columns = ", ".join(f"p.{q(c)}" for c in PAGE_COLUMNS)
+    return (
+        f"SELECT {columns},"
+        f" (SELECT MAX(v.go_live_at) FROM {publication} v WHERE v.alert_id = p.alert_id"
+        "   AND v.number <= p.number AND v.go_live_at <= %s),"
+        " g.renderer, g.modified_at, g.html, g.origin_at"
+        f" FROM {span} s JOIN {publication} p ON p.id = s.publication_id"
+        f" LEFT JOIN {page} g ON g.publication_id = p.id"
+        " WHERE p.slug = %s AND p.go_live_at <= %s AND s.starts_at <= %s"
+        " AND (s.ends_at IS NULL OR s.ends_at > %s)"
+        f" AND NOT EXISTS (SELECT 1 FROM {withdrawal} w WHERE w.alert_id = p.alert_id)"
+        " ORDER BY p.go_live_at DESC, p.id DESC LIMIT 1"
+    )
+
+
+def _datetime(value):
+    # What the ORM would do: SQLite gives text or naive datetimes, and its backend has
+    # a converter to aware ones; psycopg gives aware datetimes and needs none.
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    return value if convert is None else convert(value, None, connection)
+
+
+def publication_for_page(slug, now=None):
+    """What serving the current page of ``slug`` needs, in one query; or None.
+
+    The publication ``current_publication`` gives, with only PAGE_COLUMNS loaded
+    (not the snapshot, whose transfer and decoding were most of a cold request),
+    and two attributes for alerts.pages: ``stored_page``, its PublicationPage or
+    None, and ``modified_at``, the newest go-live time of the versions its page
+    must list.
+    """
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_page_sql(), [now, slug, now, now, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    loaded = dict(zip(PAGE_COLUMNS, row[: len(PAGE_COLUMNS)], strict=True))
+    loaded["go_live_at"] = _datetime(loaded["go_live_at"])
+    publication = Publication.from_db(
+        connection.alias,
+        list(PAGE_COLUMNS),
+        [loaded[f.attname] for f in Publication._meta.concrete_fields if f.attname in loaded],
+    )
+    publication.modified_at = _datetime(row[len(PAGE_COLUMNS)])
+    renderer, modified_at, html, origin_at = row[len(PAGE_COLUMNS) + 1 :]
+    publication.stored_page = None
+    if renderer is not None:
+        publication.stored_page = PublicationPage.from_db(
+            connection.alias,
+            ["publication_id", "renderer", "modified_at", "html", "origin_at"],
+            [
+                publication.pk,
+                renderer,
+                _datetime(modified_at),
+                html,
+                json.loads(origin_at) if isinstance(origin_at, str) else origin_at,
+            ],
+        )
+    return publication
 
 
 def renamed_to(slug, now=None):

@@ -2,7 +2,8 @@
 
 Every query starts from ``alerts.public_data`` (and so from ``Publication.objects.live()``
 or ``LiveSpan.objects.current()``);
-alerts are rendered from their stored snapshots through the one alert template.
+alerts are rendered from their stored snapshots through the one alert template, and
+an alert's current page once, when it is published (alerts/pages.py).
 Each view issues a small, fixed number of queries whatever the size of the content
 (tests/public/test_query_counts.py holds them to it).
 """
@@ -12,12 +13,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import charts, public_data, search
+from . import charts, pages, public_data, search
 from .diff import diff_snapshots
 from .filters import AlertFilter
-from .models import ChangeKind
-from .rendering import content_html
-from .snapshot import upgrade
+from .pages import alert_url
 
 HOME_ALERTS = 10
 COUNTRY_ALERTS = 50  # the rest are one click away, in the filtered list
@@ -30,10 +29,6 @@ COUNTRY_SORTS = {
     "name": ("Name", lambda d: d.country.name),
     "changed": ("Most recently changed", lambda d: (-d.changed_at.timestamp(), d.country.name)),
 }
-
-
-def alert_url(slug):
-    return reverse("public:alert_detail", args=[slug])
 
 
 def _not_live(request, slug, *, view_name, args=()):
@@ -50,52 +45,6 @@ def _not_live(request, slug, *, view_name, args=()):
     if new_slug and new_slug != slug:
         return redirect(reverse(view_name, args=[new_slug, *args]), permanent=True)
     raise Http404("No live alert has this address.")
-
-
-def _notes(publications):
-    """The "updated/corrected on … because …" notes of the later publications."""
-    return [
-        p
-        for p in publications
-        if p["change_kind"] in (ChangeKind.UPDATE, ChangeKind.CORRECTION) and p["change_note"]
-    ]
-
-
-VERSION_FIELDS = ("number", "change_kind", "change_note", "go_live_at")
-
-
-def _versions_of(publication):
-    """Every live publication of the alert, oldest first, without snapshots. One query."""
-    return list(
-        public_data.live()
-        .filter(alert_id=publication.alert_id)
-        .order_by("number")
-        .values(*VERSION_FIELDS)
-    )
-
-
-def _alert_context(request, publication, versions, *, current):
-    snapshot = upgrade(publication.snapshot)
-    first = versions[0] if versions else None
-    path = (
-        alert_url(publication.slug)
-        if current
-        else reverse("public:alert_version", args=[publication.slug, publication.number])
-    )
-    return {
-        "alert": snapshot,
-        "content_html": content_html(publication),
-        "publication": publication,
-        "versions": versions,
-        "notes": _notes(versions),
-        "first_published": first["go_live_at"] if first else publication.go_live_at,
-        "is_current": current,
-        # Rated countries have a public page (and only those: see country_detail).
-        "linked_countries": {r["country"] for r in snapshot["ratings"]},
-        "canonical_url": request.build_absolute_uri(path),
-        "current_url": alert_url(publication.slug),
-        "nav": "alerts",
-    }
 
 
 @require_safe
@@ -138,11 +87,11 @@ def alert_list(request):
 @require_safe
 def alert_detail(request, slug, publication=None):
     # The page cache may have looked the publication up already (public_cache.py).
-    publication = publication or public_data.current_publication(slug, rendered=True)
+    publication = publication or public_data.publication_for_page(slug)
     if publication is None:
         return _not_live(request, slug, view_name="public:alert_detail")
-    context = _alert_context(request, publication, _versions_of(publication), current=True)
-    return render(request, "public/alert_detail.html", context)
+    # Rendered when it was published (alerts/pages.py): nothing to render here.
+    return HttpResponse(pages.current_page(publication).html_for(pages.origin(request)))
 
 
 def _parse_number(value):
@@ -157,7 +106,7 @@ def alert_versions(request, slug):
     current = public_data.current_publication(slug)
     if current is None:
         return _not_live(request, slug, view_name="public:alert_versions")
-    versions = _versions_of(current)
+    versions = pages.versions_of(current)
     numbers = [v["number"] for v in versions]
     new = _parse_number(request.GET.get("to"))
     old = _parse_number(request.GET.get("from"))
@@ -211,8 +160,10 @@ def alert_version(request, slug, number):
     )
     if publication is None:
         raise Http404("This alert has no live version with that number.")
-    versions = [v for v in _versions_of(current) if v["number"] <= number]
-    context = _alert_context(request, publication, versions, current=False) | {
+    versions = pages.versions_of(publication)
+    context = pages.alert_context(
+        publication, versions, current=False, origin=pages.origin(request)
+    ) | {
         "current_number": current.number,
     }
     return render(request, "public/alert_version.html", context)

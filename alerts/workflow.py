@@ -19,7 +19,7 @@ from reversion.models import Revision
 
 from stages.models import Country
 
-from . import public_data, rendering
+from . import pages, public_data, rendering
 from .models import (
     Alert,
     Approval,
@@ -437,8 +437,10 @@ def _publish(*, alert, submission, approvals):
         level=snapshot["level"],
         issued_on=snapshot["issued_on"],
     )
-    # Rendered now, once, so that no reader pays for the Markdown (alerts/rendering.py).
+    # Rendered now, once, so that no reader pays for the Markdown (alerts/rendering.py)
+    # or for the page around it (alerts/pages.py).
     rendering.store(publication)
+    pages.store(publication, now)
     countries = {
         c.slug: c
         for c in Country.objects.filter(slug__in={r["country"] for r in snapshot["ratings"]})

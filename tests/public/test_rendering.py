@@ -17,7 +17,10 @@ def stored(publication):
 
 
 def page(client, publication):
-    response = client.get(reverse("public:alert_detail", args=[publication.slug]))
+    # A version's page renders around the stored content on every request; the current
+    # page is stored whole (tests/public/test_stored_pages.py).
+    url = reverse("public:alert_version", args=[publication.slug, publication.number])
+    response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
 

@@ -2,15 +2,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.db.models.functions import Mod
 
-from alerts import rendering
+from alerts import pages, rendering
 from alerts.models import Publication
 from alerts.synthetic.progress import Progress
 
 
 class Command(BaseCommand):
     help = (
-        "Render the content HTML of live publications that have none, or one made by other "
-        "templates or code (alerts/rendering.py). Pages do this on first read anyway; run "
+        "Render the content HTML of live publications, and the whole page of each alert's "
+        "current one, where there is none or one made by other templates or code "
+        "(alerts/rendering.py, alerts/pages.py). Pages do this on first read anyway; run "
         "it after a deploy that changes the alert templates, so no reader waits for it."
     )
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             "--force",
             action="store_true",
             help="Render again even what the current renderer made (after changing what "
-            "its digest does not cover: see alerts/rendering.py).",
+            "its digest does not cover: see alerts/rendering.py and alerts/pages.py).",
         )
         parser.add_argument("--batch-size", type=int, default=100)
         parser.add_argument("--no-progress", action="store_true")
@@ -53,14 +54,26 @@ class Command(BaseCommand):
             stale = stale.filter(
                 Q(rendering__isnull=True) | ~Q(rendering__renderer=rendering.renderer())
             )
+        rendered = self._render(stale, rendering.store, "publications", k, n, options)
+        # Only a current publication's page is served from storage (alerts/pages.py).
+        stale = Publication.objects.latest_live()
+        if not options["force"]:
+            stale = stale.filter(Q(page__isnull=True) | ~Q(page__renderer=pages.renderer()))
+        paged = self._render(stale, pages.store, "pages", k, n, options)
+        self.stdout.write(
+            f"render_publications: {rendered} publications rendered, {paged} current pages."
+        )
+
+    def _render(self, publications, store, label, k, n, options):
         if n > 1:
-            stale = stale.alias(part=Mod("pk", n)).filter(part=k - 1)
-        ids = list(stale.order_by("pk").values_list("pk", flat=True))
-        progress = Progress(len(ids), label="publications", enabled=not options["no_progress"])
+            publications = publications.alias(part=Mod("pk", n)).filter(part=k - 1)
+        ids = list(publications.order_by("pk").values_list("pk", flat=True))
+        progress = Progress(len(ids), label=label, enabled=not options["no_progress"])
         size = options["batch_size"]
         for start in range(0, len(ids), size):
-            for publication in Publication.objects.filter(pk__in=ids[start : start + size]):
-                rendering.store(publication)
+            batch = Publication.objects.filter(pk__in=ids[start : start + size])
+            for publication in batch.select_related("rendering"):
+                store(publication)
             progress.advance(len(ids[start : start + size]))
         progress.close()
-        self.stdout.write(f"render_publications: {len(ids)} publications rendered.")
+        return len(ids)
