@@ -135,16 +135,16 @@ class Scale:
     def public_pages(self):
         from django.db.models import Count
 
-        from alerts import rendering
+        from alerts import pages
         from alerts.models import Publication, PublishedDetermination
         from alerts.synthetic import plan as p
 
         live = Publication.objects.latest_live()
-        # Alerts as readers meet them: content rendered at publication (bulk-seeded
-        # ones are rendered by `manage.py render_publications`).
+        # Alerts as readers meet them: content and page rendered at publication
+        # (bulk-seeded ones are rendered by bench/render.py).
         slugs = list(
             live.filter(
-                slug__startswith=p.SLUG_PREFIX, rendering__renderer=rendering.renderer()
+                slug__startswith=p.SLUG_PREFIX, page__renderer=pages.renderer()
             ).values_list("slug", flat=True)
         )
         rng = random.Random(1)
