@@ -26,9 +26,14 @@ def _pattern(view_name, script_prefix, urlconf):
     return reverse(view_name, args=[_SLUG], urlconf=urlconf)
 
 
-def _url(view_name, slug):
+def _urls(view_name):
+    """A function from slug to URL, for many URLs of one view."""
     pattern = _pattern(view_name, get_script_prefix(), get_urlconf())
-    return pattern.replace(_SLUG, quote(str(slug), safe=""), 1)
+    return lambda slug: pattern.replace(_SLUG, quote(str(slug), safe=""), 1)
+
+
+def _url(view_name, slug):
+    return _urls(view_name)(slug)
 
 
 @register.filter
@@ -55,6 +60,7 @@ def determination_rows(determinations, show_changed=False):
     Django's own escape does.
     """
     esc = html.escape
+    to_country, to_alert = _urls("public:country_detail"), _urls("public:alert_detail")
     rows = []
     for current in determinations:
         stages = "".join(
@@ -73,10 +79,23 @@ def determination_rows(determinations, show_changed=False):
                 + "</time></td>"
             )
         rows.append(
-            f'<tr><th scope="row"><a href="{esc(country_url(current.country.slug))}">'
+            f'<tr><th scope="row"><a href="{esc(to_country(current.country.slug))}">'
             f"{esc(str(current.country.name))}</a></th>"
             f'<td><ul class="stage-list">{stages}</ul></td>'
-            f'<td><a href="{esc(alert_url(current.alert_slug))}">{esc(str(current.alert_title))}</a>'
+            f'<td><a href="{esc(to_alert(current.alert_slug))}">{esc(str(current.alert_title))}</a>'
             f"</td>{changed}</tr>"
         )
     return mark_safe("\n".join(rows))  # every value above is escaped
+
+
+@register.filter
+def country_links(countries):
+    """Links to the countries' public pages, separated by commas.
+
+    The stages page lists each country once per stage it is at: with 200 countries,
+    over a thousand links, whose template loop was most of that page's time.
+    """
+    esc, url = html.escape, _urls("public:country_detail")
+    return mark_safe(  # every value is escaped
+        ", ".join(f'<a href="{esc(url(c.slug))}">{esc(str(c.name))}</a>' for c in countries)
+    )

@@ -88,3 +88,25 @@ def test_determination_rows_are_what_the_template_wrote(show_changed):
     templates = Template(ROWS_TEMPLATE).render(Context(context))
 
     assert parse_html(ours) == parse_html(templates)
+
+
+# The stages page's links as its template wrote them before country_links.
+LINKS_TEMPLATE = """
+{% for country in countries %}
+  <a href="{% url 'public:country_detail' country.slug %}">{{ country.name }}</a>{% if not forloop.last %},{% endif %}
+{% endfor %}
+"""
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_country_links_are_what_the_template_wrote(count):
+    countries = [
+        Country(name=name, slug=slug)
+        for name, slug in [("Côte d'Ivoire", "cote-divoire"), ("A <b> & c", "a-b-c"), ("Z", "z")]
+    ][:count]
+
+    ours = page_tags.country_links(countries)
+    templates = Template(LINKS_TEMPLATE).render(Context({"countries": countries}))
+
+    assert parse_html(ours) == parse_html(templates)
+    assert "<b>" not in ours
