@@ -211,10 +211,12 @@ class PublicationQuerySet(ImmutableQuerySet):
     def live(self, now=None):
         """The definition of what the public may see: gone live and not withdrawn.
 
-        ``LiveSpan.objects.current()`` (each alert's current publication) and
-        ``public_data._live_rows()`` (determination rows) test the same two things
-        on their own columns: change the three together. Time is a filter, not a job: a scheduled publication becomes visible the
-        moment its go-live time passes, with no cron.
+        ``LiveSpan.objects.current()`` (each alert's current publication),
+        ``public_data._live_rows()`` (determination rows) and
+        ``public_data._page_sql()`` (a stored page's lookup, in SQL) test the same
+        two things on their own columns: change the four together. Time is a
+        filter, not a job: a scheduled publication becomes visible the moment its
+        go-live time passes, with no cron.
         """
         now = now or timezone.now()
         # NOT EXISTS rather than a LEFT JOIN on the withdrawal: PostgreSQL plans the
