@@ -28,10 +28,12 @@ render_publications``. Not covered, as for the content: the URLconf and Django.
 import functools
 import hashlib
 import inspect
+import logging
 import secrets
 import sys
 
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import transaction
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +53,8 @@ PAGE_TEMPLATES = (
     "alerts/alert_body.html",
 )
 VERSION_FIELDS = ("number", "change_kind", "change_note", "go_live_at")
+
+logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -152,6 +156,24 @@ def store(publication, now=None):
         update_fields=["renderer", "modified_at", "html", "origin_at"],
     )
     return page
+
+
+def store_at_publication(publication, now):
+    """``store``, for the workflow: a page that cannot be made now is made on first read.
+
+    The page is a copy kept for speed, and publishing must not fail for want of it:
+    under production settings it links hashed static file names, so a process that
+    publishes before ``collectstatic`` has run (a command on a fresh host) cannot
+    render it. The same error then shows on the page's first request.
+    """
+    try:
+        with transaction.atomic():  # a failed write must not break the publication's
+            return store(publication, now)
+    except Exception:
+        logger.exception(
+            "Could not store the page of %s; it will be made on first read", publication
+        )
+        return None
 
 
 def current_page(publication):

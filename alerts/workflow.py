@@ -440,7 +440,7 @@ def _publish(*, alert, submission, approvals):
     # Rendered now, once, so that no reader pays for the Markdown (alerts/rendering.py)
     # or for the page around it (alerts/pages.py).
     rendering.store(publication)
-    pages.store(publication, now)
+    pages.store_at_publication(publication, now)
     countries = {
         c.slug: c
         for c in Country.objects.filter(slug__in={r["country"] for r in snapshot["ratings"]})

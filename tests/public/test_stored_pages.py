@@ -190,3 +190,17 @@ def test_the_page_lookup_answers_as_the_live_set_does(client, editor, publicatio
                 assert found.stored_page.html == stored(expected).html
     assert public_data.publication_for_page(publication.slug).number == 1
     assert public_data.publication_for_page(publication.slug, go_live + HOUR).number == 2
+
+
+def test_publishing_does_not_fail_when_the_page_cannot_be_made(client, editor, monkeypatch, caplog):
+    def no_manifest(*args, **kwargs):
+        raise ValueError("Missing staticfiles manifest entry for 'css/site.css'")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pages, "render_to_string", no_manifest)
+        publication = publish_alert(editor, title="Published all the same", slug="all-the-same")
+
+    assert not PublicationPage.objects.filter(publication=publication).exists()
+    assert "Could not store the page" in caplog.text
+    assert "Published all the same" in get_page(client, publication).text  # made on read
+    assert stored(publication).renderer == pages.renderer()
