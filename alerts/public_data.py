@@ -9,7 +9,9 @@ public sees is always a stored, approved snapshot.
 """
 
 import functools
+import hashlib
 import json
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -138,8 +140,9 @@ PAGE_COLUMNS = ("id", "alert_id", "number", "slug", "go_live_at", "snapshot_hash
 
 
 @functools.cache
-def _page_sql():
-    """The SQL of publication_for_page, on the tables of alerts/models.py.
+def _page_sql(now, slug):
+    """The SQL of publication_for_page, on the tables of alerts/models.py, with the
+    placeholders ``now`` and ``slug``.
 
     Written out because building the same query through the ORM (the live set's
     nested conditions and the versions subquery) cost more CPU than the rest of a
@@ -155,15 +158,39 @@ def _page_sql():
     return (
         f"SELECT {columns},"
         f" (SELECT MAX(v.go_live_at) FROM {publication} v WHERE v.alert_id = p.alert_id"
-        "   AND v.number <= p.number AND v.go_live_at <= %s),"
+        f"   AND v.number <= p.number AND v.go_live_at <= {now}),"
         " g.renderer, g.modified_at, g.html, g.origin_at"
         f" FROM {span} s JOIN {publication} p ON p.id = s.publication_id"
         f" LEFT JOIN {page} g ON g.publication_id = p.id"
-        " WHERE p.slug = %s AND p.go_live_at <= %s AND s.starts_at <= %s"
-        " AND (s.ends_at IS NULL OR s.ends_at > %s)"
+        f" WHERE p.slug = {slug} AND p.go_live_at <= {now} AND s.starts_at <= {now}"
+        f" AND (s.ends_at IS NULL OR s.ends_at > {now})"
         f" AND NOT EXISTS (SELECT 1 FROM {withdrawal} w WHERE w.alert_id = p.alert_id)"
         " ORDER BY p.go_live_at DESC, p.id DESC LIMIT 1"
     )
+
+
+# Database connections on which the lookup is a prepared statement.
+_prepared = weakref.WeakSet()
+
+
+def _run_page_query(cursor, now, slug):
+    """Run the lookup; on PostgreSQL as a statement prepared once per connection.
+
+    Planning it (five tables, each with several indexes) took 1.9 ms of the
+    server's CPU, executing it 0.25: a prepared statement is planned once per
+    connection, and connections are kept (CONN_MAX_AGE). Prepared statements belong
+    to the session and survive a rolled-back transaction; a new connection (after a
+    restart, or CONN_MAX_AGE) is a new object here and prepares again.
+    """
+    if connection.vendor != "postgresql":
+        cursor.execute(_page_sql("%s", "%s"), [now, slug, now, now, now])
+        return
+    name = "alerts_page_" + hashlib.sha256(_page_sql("$1", "$2").encode()).hexdigest()[:12]
+    raw = connection.connection
+    if raw not in _prepared:
+        cursor.execute(f"PREPARE {name} (timestamptz, text) AS {_page_sql('$1', '$2')}")
+        _prepared.add(raw)
+    cursor.execute(f"EXECUTE {name} (%s, %s)", [now, slug])
 
 
 def _datetime(value):
@@ -184,7 +211,7 @@ def publication_for_page(slug, now=None):
     """
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(_page_sql(), [now, slug, now, now, now])
+        _run_page_query(cursor, now, slug)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -204,3 +206,21 @@ def test_publishing_does_not_fail_when_the_page_cannot_be_made(client, editor, m
     assert "Could not store the page" in caplog.text
     assert "Published all the same" in get_page(client, publication).text  # made on read
     assert stored(publication).renderer == pages.renderer()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are used on PostgreSQL only"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # to close the connection
+def test_the_page_lookup_is_planned_once_per_connection(publication):
+    public_data.publication_for_page(publication.slug)  # prepared by now, whoever was first
+
+    with CaptureQueriesContext(connection) as queries:
+        found = public_data.publication_for_page(publication.slug)
+    assert found.pk == publication.pk
+    assert [q["sql"].split()[0] for q in queries] == ["EXECUTE"]
+
+    connection.close()  # as after a database restart: a new session has no statements
+    with CaptureQueriesContext(connection) as queries:
+        assert public_data.publication_for_page(publication.slug).pk == publication.pk
+    assert [q["sql"].split()[0] for q in queries] == ["PREPARE", "EXECUTE"]
