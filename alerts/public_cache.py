@@ -217,17 +217,18 @@ def forget_recent_pages():
         _recent.entries.clear()
 
 
-def _lookup(key):
+def _lookup(key, *, stored):
     """The current generation and the entry stored under ``key``.
 
     An entry made under another generation is no entry at all. With a shared cache
     the generation costs one small round trip, and the page a second one only when
-    this process has no copy of its own.
+    this process has no copy of its own; a ``stored`` page (one kept in the database
+    already, alerts/pages.py) is not looked for in the shared cache at all.
     """
     gen = current_generation()
     shared = signalled()
     entry = _recent.get(key, gen) if shared else None
-    if entry is None:
+    if entry is None and not (shared and stored):
         entry = cache.get(key)
         if entry is not None and entry[0] != gen:
             entry = None
@@ -263,12 +264,15 @@ def _finish(response, etag, last_modified):
     return response
 
 
-def _serve(view, request, validators, *args, **kwargs):
+def _serve(view, request, validators, *args, stored=False, **kwargs):
     """Serve ``view`` through the page cache.
 
     ``validators(gen)`` gives (etag, last_modified timestamp, extra view kwargs),
     or None when the page is not to be cached; it is called only on a miss, since
-    a stored entry carries its own.
+    a stored entry carries its own. A ``stored`` page is kept in the database and
+    costs one query to serve: with a shared cache, only this process keeps a copy,
+    since sending 50 KB to the cache server and asking it for the page cost
+    about as much as that query.
     """
     if request.method not in ("GET", "HEAD"):
         return view(request, *args, **kwargs)
@@ -277,7 +281,7 @@ def _serve(view, request, validators, *args, **kwargs):
     # text), and cache keys must stay short.
     key = "page:" + _digest(request.build_absolute_uri())
     try:
-        gen, entry = _lookup(key)
+        gen, entry = _lookup(key, stored=stored)
     except Exception:
         logger.warning("Page cache unavailable; serving uncached", exc_info=True)
         return view(request, *args, **kwargs)
@@ -303,12 +307,14 @@ def _serve(view, request, validators, *args, **kwargs):
     if response.status_code == 200 and not response.streaming:
         headers = {h: response[h] for h in CACHED_HEADERS if response.has_header(h)}
         entry = (gen, response.content, headers, etag, last_modified)
-        if signalled():
+        shared = signalled()
+        if shared:
             _recent.put(key, entry)
-        try:
-            cache.set(key, entry, TIMEOUT)
-        except Exception:
-            logger.warning("Page cache unavailable; page not stored", exc_info=True)
+        if not (shared and stored):
+            try:
+                cache.set(key, entry, TIMEOUT)
+            except Exception:
+                logger.warning("Page cache unavailable; page not stored", exc_info=True)
     return _finish(response, etag, last_modified)
 
 
@@ -346,6 +352,6 @@ def cache_alert_page(view):
             last_modified = int(modified_at.timestamp())
             return _etag(version), last_modified, {"publication": publication}
 
-        return _serve(view, request, validators, slug, *args, **kwargs)
+        return _serve(view, request, validators, slug, *args, stored=True, **kwargs)
 
     return wrapper
