@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Subquery, Window
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
@@ -181,16 +181,41 @@ def _run_page_query(cursor, now, slug):
     connection, and connections are kept (CONN_MAX_AGE). Prepared statements belong
     to the session and survive a rolled-back transaction; a new connection (after a
     restart, or CONN_MAX_AGE) is a new object here and prepares again.
+
+    Should the session lose the statement behind our back (a connection pooler
+    handing out another server session, DISCARD ALL), the lookup runs unprepared
+    and the next one prepares again: slower, never an error page. Requests run in
+    autocommit; inside a transaction the failed statement would have aborted it,
+    so there the error is raised.
     """
+    plain = _page_sql("%s", "%s"), [now, slug, now, now, now]
     if connection.vendor != "postgresql":
-        cursor.execute(_page_sql("%s", "%s"), [now, slug, now, now, now])
+        cursor.execute(*plain)
         return
     name = "alerts_page_" + hashlib.sha256(_page_sql("$1", "$2").encode()).hexdigest()[:12]
     raw = connection.connection
     if raw not in _prepared:
-        cursor.execute(f"PREPARE {name} (timestamptz, text) AS {_page_sql('$1', '$2')}")
+        try:
+            cursor.execute(f"PREPARE {name} (timestamptz, text) AS {_page_sql('$1', '$2')}")
+        except DatabaseError as error:
+            if _sqlstate(error) != DUPLICATE_PREPARED_STATEMENT or connection.in_atomic_block:
+                raise
         _prepared.add(raw)
-    cursor.execute(f"EXECUTE {name} (%s, %s)", [now, slug])
+    try:
+        cursor.execute(f"EXECUTE {name} (%s, %s)", [now, slug])
+    except DatabaseError as error:
+        if _sqlstate(error) != UNDEFINED_PREPARED_STATEMENT or connection.in_atomic_block:
+            raise
+        _prepared.discard(raw)
+        cursor.execute(*plain)
+
+
+DUPLICATE_PREPARED_STATEMENT = "42P05"
+UNDEFINED_PREPARED_STATEMENT = "26000"
+
+
+def _sqlstate(error):
+    return getattr(error.__cause__, "sqlstate", None)
 
 
 def _datetime(value):

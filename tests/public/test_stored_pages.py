@@ -224,3 +224,24 @@ def test_the_page_lookup_is_planned_once_per_connection(publication):
     with CaptureQueriesContext(connection) as queries:
         assert public_data.publication_for_page(publication.slug).pk == publication.pk
     assert [q["sql"].split()[0] for q in queries] == ["PREPARE", "EXECUTE"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are used on PostgreSQL only"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # autocommit, as requests
+def test_a_session_that_lost_the_statement_still_finds_the_page(client, publication):
+    public_data.publication_for_page(publication.slug)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
+
+    with CaptureQueriesContext(connection) as queries:
+        assert public_data.publication_for_page(publication.slug).pk == publication.pk
+    assert [q["sql"].split()[0] for q in queries] == ["EXECUTE", "SELECT"]  # ran unprepared
+    with CaptureQueriesContext(connection) as queries:
+        assert public_data.publication_for_page(publication.slug).pk == publication.pk
+    assert [q["sql"].split()[0] for q in queries] == ["PREPARE", "EXECUTE"]  # prepared again
+
+    public_data._prepared.discard(connection.connection)  # a session that has it already
+    assert public_data.publication_for_page(publication.slug).pk == publication.pk
+    assert "Emergency in the Caucasus" in get_page(client, publication).text
