@@ -169,6 +169,14 @@ def _page_sql(now, slug):
     )
 
 
+@functools.cache
+def _page_statement():
+    """The prepared lookup's name (named after its SQL) and the PREPARE that makes it."""
+    sql = _page_sql("$1", "$2")
+    name = "alerts_page_" + hashlib.sha256(sql.encode()).hexdigest()[:12]
+    return name, f"PREPARE {name} (timestamptz, text) AS {sql}"
+
+
 # Database connections on which the lookup is a prepared statement.
 _prepared = weakref.WeakSet()
 
@@ -192,11 +200,11 @@ def _run_page_query(cursor, now, slug):
     if connection.vendor != "postgresql":
         cursor.execute(*plain)
         return
-    name = "alerts_page_" + hashlib.sha256(_page_sql("$1", "$2").encode()).hexdigest()[:12]
+    name, prepare = _page_statement()
     raw = connection.connection
     if raw not in _prepared:
         try:
-            cursor.execute(f"PREPARE {name} (timestamptz, text) AS {_page_sql('$1', '$2')}")
+            cursor.execute(prepare)
         except DatabaseError as error:
             if _sqlstate(error) != DUPLICATE_PREPARED_STATEMENT or connection.in_atomic_block:
                 raise
