@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate, post_save
 
 
@@ -8,11 +9,12 @@ class AlertsConfig(AppConfig):
     def ready(self):
         from .live_spans import rebuild_on_save
         from .models import Publication, Withdrawal
-        from .public_cache import note_change_on_commit
+        from .public_cache import check_front_door, note_change_on_commit
         from .roles import ensure_roles_after_migrate
 
         # Runs after the auth app has created the permissions (alerts is installed later).
         post_migrate.connect(ensure_roles_after_migrate, sender=self)
+        checks.register(check_front_door)
         # Any way a publication or withdrawal is written (workflow, loaddata, admin)
         # moves the public page cache to a new generation.
         for model in (Publication, Withdrawal):

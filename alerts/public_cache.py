@@ -20,6 +20,11 @@ alert's live publication), so a reader's copy stays valid across other alerts'
 publications. Only complete 200 responses to GET/HEAD are stored: public pages do
 not depend on who is asking, and staff pages are never wrapped by this. When the
 cache server is down, pages are served uncached rather than not at all.
+
+Pages are looked up and kept by PublicPageMiddleware, the first middleware: what it
+keeps is the finished response, headers and all, so a hit is answered before any
+other middleware runs. The views' wrappers (cache_public_page, cache_alert_page)
+mark which routes are cached and give a miss its validators.
 """
 
 import datetime
@@ -29,16 +34,20 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.db.models import F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
+from django.middleware.csp import get_nonce
+from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, has_vary_header, patch_cache_control
 from django.utils.http import http_date
 
 from . import pages
@@ -53,14 +62,6 @@ logger = logging.getLogger(__name__)
 TIMEOUT = 600
 # Browsers and CDNs may reuse a page this long before revalidating with the ETag.
 MAX_AGE = 60
-CACHED_HEADERS = (
-    "Content-Type",
-    "Content-Language",
-    "Link",
-    "Location",
-    "Access-Control-Allow-Origin",
-    "X-Robots-Tag",
-)
 COUNTER_KEY = "public:live-counter"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
@@ -237,6 +238,17 @@ def _lookup(key, *, stored):
     return gen, entry
 
 
+def _keep(key, entry, *, stored):
+    shared = signalled()
+    if shared:
+        _recent.put(key, entry)
+    if not (shared and stored):
+        try:
+            cache.set(key, entry, TIMEOUT)
+        except Exception:
+            logger.warning("Page cache unavailable; page not stored", exc_info=True)
+
+
 def _digest(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -264,39 +276,102 @@ def _finish(response, etag, last_modified):
     return response
 
 
-def _serve(view, request, validators, *args, stored=False, **kwargs):
-    """Serve ``view`` through the page cache.
+@dataclass
+class _Miss:
+    """What the front door knows of a page it could not answer, for the view's wrapper."""
 
-    ``validators(gen)`` gives (etag, last_modified timestamp, extra view kwargs),
-    or None when the page is not to be cached; it is called only on a miss, since
-    a stored entry carries its own. A ``stored`` page is kept in the database and
-    costs one query to serve: with a shared cache, only this process keeps a copy,
-    since sending 50 KB to the cache server and asking it for the page cost
-    about as much as that query.
+    key: str
+    gen: str
+    # Set by the wrapper when the response it made may be kept: (etag, last_modified).
+    validators: tuple | None = None
+
+
+class PublicPageMiddleware:
+    """The page cache's front door: the first middleware, answering a hit by itself.
+
+    A kept entry is the whole response as the middleware below left it (security and
+    CSP headers, ETag, Cache-Control), so a hit needs nothing the rest of the stack
+    does for a page made on request (sessions, CSRF, authentication, URL dispatch to
+    the view) and costs less than Django's cheapest page. Only pages whose view is
+    wrapped by cache_public_page or cache_alert_page are looked up, and a response is
+    kept only when nothing in it is particular to the request: no cookie set, no
+    ``Vary: Cookie``, no CSP nonce. Host validation and the HTTPS redirect still
+    apply, because the key is the full URL (scheme and validated host included) and
+    only 200 responses are kept.
     """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        stored = _cached_route(request)
+        if stored is None:
+            return self.get_response(request)
+        # The whole URL, origin included: pages carry absolute links (canonical,
+        # feeds) to the origin they were asked from. Hashed: query strings can be
+        # long (search text), and cache keys must stay short.
+        key = "response:" + _digest(request.build_absolute_uri())
+        try:
+            gen, entry = _lookup(key, stored=stored)
+        except Exception:
+            logger.warning("Page cache unavailable; serving uncached", exc_info=True)
+            return self.get_response(request)
+        if entry is not None:
+            return _replay(request, entry)
+
+        miss = request.public_page_miss = _Miss(key=key, gen=gen)
+        response = self.get_response(request)
+        if miss.validators is not None and _keepable(request, response):
+            etag, last_modified = miss.validators
+            entry = (gen, response.content, list(response.items()), etag, last_modified)
+            _keep(key, entry, stored=stored)
+        return response
+
+
+def _cached_route(request):
+    """None, or whether the page's route is a cached page kept in the database."""
     if request.method not in ("GET", "HEAD"):
-        return view(request, *args, **kwargs)
-    # The whole URL, origin included: pages carry absolute links (canonical, feeds)
-    # to the origin they were asked from. Hashed: query strings can be long (search
-    # text), and cache keys must stay short.
-    key = "page:" + _digest(request.build_absolute_uri())
+        return None
     try:
-        gen, entry = _lookup(key, stored=stored)
-    except Exception:
-        logger.warning("Page cache unavailable; serving uncached", exc_info=True)
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return getattr(match.func, "public_page_stored", None)
+
+
+def _keepable(request, response):
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not has_vary_header(response, "Cookie")
+        and not get_nonce(request)
+    )
+
+
+def _replay(request, entry):
+    _gen, content, headers, etag, last_modified = entry
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is None:
+        return HttpResponse(content, headers=headers)
+    if not_modified.status_code == 304:
+        for name, value in headers:
+            if name.lower() not in ("content-type", "content-length"):
+                not_modified[name] = value
+    return not_modified
+
+
+def _serve(view, request, validators, *args, **kwargs):
+    """Serve ``view`` on a miss of the front door (PublicPageMiddleware).
+
+    ``validators(gen, key)`` gives (etag, last_modified timestamp, extra view
+    kwargs), or None when the page is not to be cached. Without the front door's
+    miss (the cache was unavailable) the page is served uncached.
+    """
+    miss = getattr(request, "public_page_miss", None)
+    if miss is None:
         return view(request, *args, **kwargs)
-
-    if entry is not None:
-        _gen, content, headers, etag, last_modified = entry
-        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-        if not_modified is not None:
-            return _finish(not_modified, etag, last_modified)
-        response = HttpResponse(content)
-        for name, value in headers.items():
-            response[name] = value
-        return _finish(response, etag, last_modified)
-
-    found = validators(gen, key)
+    found = validators(miss.gen, miss.key)
     if found is None:
         return view(request, *args, **kwargs)
     etag, last_modified, extra = found
@@ -304,17 +379,7 @@ def _serve(view, request, validators, *args, stored=False, **kwargs):
     if not_modified is not None:
         return _finish(not_modified, etag, last_modified)
     response = _render(view, request, *args, **kwargs, **extra)
-    if response.status_code == 200 and not response.streaming:
-        headers = {h: response[h] for h in CACHED_HEADERS if response.has_header(h)}
-        entry = (gen, response.content, headers, etag, last_modified)
-        shared = signalled()
-        if shared:
-            _recent.put(key, entry)
-        if not (shared and stored):
-            try:
-                cache.set(key, entry, TIMEOUT)
-            except Exception:
-                logger.warning("Page cache unavailable; page not stored", exc_info=True)
+    miss.validators = (etag, last_modified)
     return _finish(response, etag, last_modified)
 
 
@@ -328,6 +393,7 @@ def cache_public_page(view):
     def wrapper(request, *args, **kwargs):
         return _serve(view, request, validators, *args, **kwargs)
 
+    wrapper.public_page_stored = False
     return wrapper
 
 
@@ -352,6 +418,24 @@ def cache_alert_page(view):
             last_modified = int(modified_at.timestamp())
             return _etag(version), last_modified, {"publication": publication}
 
-        return _serve(view, request, validators, slug, *args, stored=True, **kwargs)
+        return _serve(view, request, validators, slug, *args, **kwargs)
 
+    # The page itself is kept in the database (alerts/pages.py): a shared cache holds
+    # no copy, only each process.
+    wrapper.public_page_stored = True
     return wrapper
+
+
+def check_front_door(app_configs=None, **kwargs):
+    """System check: the front door must come first, or hits would skip security headers' makers."""
+    name = f"{PublicPageMiddleware.__module__}.{PublicPageMiddleware.__qualname__}"
+    if settings.MIDDLEWARE[:1] != [name]:
+        return [
+            checks.Error(
+                f"{name} must be the first entry of MIDDLEWARE.",
+                hint="Public pages are cached and served by it; without it they are "
+                "served uncached, and below other middleware a hit would skip their work.",
+                id="alerts.E001",
+            )
+        ]
+    return []
