@@ -123,6 +123,10 @@ def _bump_shared_counter():
             cache.incr(COUNTER_KEY)
         except ValueError:  # evicted or never set: any new value is a new generation
             cache.add(COUNTER_KEY, time.time_ns(), timeout=None)
+        # Processes that keep the counter (config/redis_cache.py's watched reads) are
+        # told of the change in the batch that carried the reply above, perhaps just
+        # after it; the reply to a second command comes only after that batch.
+        cache.has_key(COUNTER_KEY)
     except Exception:
         # A lost bump is bounded by TIMEOUT; failing the writer's transaction is worse.
         logger.exception("Could not move the public page cache's generation")
@@ -164,7 +168,9 @@ def _go_live_times(now):
 
 def _signalled_generation(now):
     global _schedule
-    counter = cache.get(COUNTER_KEY)
+    # Read on every cached page: kept in the process while Redis says it is unchanged
+    # (config/redis_cache.py); other shared caches are asked each time.
+    counter = getattr(cache, "get_watched", cache.get)(COUNTER_KEY)
     if counter is None:
         cache.add(COUNTER_KEY, time.time_ns(), timeout=None)
         counter = cache.get(COUNTER_KEY)

@@ -81,7 +81,9 @@ PAGES = {
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_a_hit_is_answered_before_the_rest_of_the_stack(client, publication, below_front_door, page):
+def test_a_hit_is_answered_before_the_rest_of_the_stack(
+    client, publication, below_front_door, page
+):
     reached = below_front_door()
     url = PAGES[page](publication)
 
