@@ -47,7 +47,7 @@ from django.http import HttpResponse
 from django.middleware.csp import get_nonce
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, has_vary_header, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 from . import pages
@@ -301,7 +301,7 @@ class PublicPageMiddleware:
     the view) and costs less than Django's cheapest page. Only pages whose view is
     wrapped by cache_public_page or cache_alert_page are looked up, and a response is
     kept only when nothing in it is particular to the request: no cookie set, no
-    ``Vary: Cookie``, no CSP nonce. Host validation and the HTTPS redirect still
+    ``Vary`` header, no CSP nonce. Host validation and the HTTPS redirect still
     apply, because the key is the full URL (scheme and validated host included) and
     only 200 responses are kept.
     """
@@ -350,7 +350,9 @@ def _keepable(request, response):
         response.status_code == 200
         and not response.streaming
         and not response.cookies
-        and not has_vary_header(response, "Cookie")
+        # The key is the URL alone: a response that says it depends on anything else
+        # (a cookie, the language, the encoding) cannot be handed to everyone.
+        and not response.has_header("Vary")
         and not get_nonce(request)
     )
 

@@ -53,6 +53,13 @@ class VaryingOnCookie(Counting):
         return response
 
 
+class VaryingOnLanguage(Counting):
+    def __call__(self, request):
+        response = super().__call__(request)
+        response["Vary"] = "Accept-Language"
+        return response
+
+
 @pytest.fixture
 def below_front_door(settings):
     """Put a test middleware right below the front door; return what reached it."""
@@ -122,7 +129,9 @@ def test_a_hit_answers_304_with_its_validators(client, publication, below_front_
     assert reached == [url]
 
 
-@pytest.mark.parametrize("middleware", ["SettingACookie", "UsingTheNonce", "VaryingOnCookie"])
+@pytest.mark.parametrize(
+    "middleware", ["SettingACookie", "UsingTheNonce", "VaryingOnCookie", "VaryingOnLanguage"]
+)
 def test_a_response_made_for_one_reader_is_never_kept(
     client, publication, below_front_door, middleware
 ):
