@@ -40,6 +40,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.exceptions import DisallowedHost
 from django.db import connection, transaction
 from django.db.models import F, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -125,8 +126,9 @@ def _bump_shared_counter():
             cache.add(COUNTER_KEY, time.time_ns(), timeout=None)
         # Processes that keep the counter (config/redis_cache.py's watched reads) are
         # told of the change in the batch that carried the reply above, perhaps just
-        # after it; the reply to a second command comes only after that batch.
-        cache.has_key(COUNTER_KEY)
+        # after it: wait for that batch to be sent before the writer goes on.
+        if hasattr(cache, "after_write"):
+            cache.after_write()
     except Exception:
         # A lost bump is bounded by TIMEOUT; failing the writer's transaction is worse.
         logger.exception("Could not move the public page cache's generation")
@@ -190,26 +192,32 @@ class _RecentPages:
     """This process's copies of the pages it served last, checked against the generation.
 
     With a shared cache, a hit would otherwise fetch the whole page (50 KB for an
-    alert) from the cache server each time; a copy is valid exactly as long as the
-    generation it was made under, which each request reads anyway.
+    alert) from the cache server each time; a copy is valid as long as the
+    generation it was made under, which each request reads anyway, and no longer
+    than the shared cache would keep it (TIMEOUT): that is the bound on a change
+    whose counter bump was lost to a cache outage.
     """
 
     def __init__(self, size=256):
         self.size = size
-        self.entries = OrderedDict()
+        self.entries = OrderedDict()  # key: (monotonic time stored, entry)
         self.lock = threading.Lock()
 
     def get(self, key, gen):
         with self.lock:
-            entry = self.entries.get(key)
-            if entry is None or entry[0] != gen:
+            stored = self.entries.get(key)
+            if stored is None:
+                return None
+            at, entry = stored
+            if entry[0] != gen or time.monotonic() - at > TIMEOUT:
+                del self.entries[key]
                 return None
             self.entries.move_to_end(key)
             return entry
 
     def put(self, key, entry):
         with self.lock:
-            self.entries[key] = entry
+            self.entries[key] = (time.monotonic(), entry)
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
@@ -303,7 +311,8 @@ class PublicPageMiddleware:
     kept only when nothing in it is particular to the request: no cookie set, no
     ``Vary`` header, no CSP nonce. Host validation and the HTTPS redirect still
     apply, because the key is the full URL (scheme and validated host included) and
-    only 200 responses are kept.
+    only 200 responses are kept; a host that is not allowed is left to the stack,
+    whose error page carries the security headers.
     """
 
     def __init__(self, get_response):
@@ -316,7 +325,10 @@ class PublicPageMiddleware:
         # The whole URL, origin included: pages carry absolute links (canonical,
         # feeds) to the origin they were asked from. Hashed: query strings can be
         # long (search text), and cache keys must stay short.
-        key = "response:" + _digest(request.build_absolute_uri())
+        try:
+            key = "response:" + _digest(request.build_absolute_uri())
+        except DisallowedHost:
+            return self.get_response(request)
         try:
             gen, entry = _lookup(key, stored=stored)
         except Exception:
@@ -336,7 +348,7 @@ class PublicPageMiddleware:
 
 def _cached_route(request):
     """None, or whether the page's route is a cached page kept in the database."""
-    if request.method not in ("GET", "HEAD"):
+    if request.method not in ("GET", "HEAD") or request.path_info.startswith(_STATIC):
         return None
     try:
         match = resolve(request.path_info)
@@ -345,11 +357,16 @@ def _cached_route(request):
     return getattr(match.func, "public_page_stored", None)
 
 
+# Static files (whitenoise, below) are never cached pages: not worth a URL resolution.
+_STATIC = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
+
+
 def _keepable(request, response):
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
+        and not response.has_header("Set-Cookie")
         # The key is the URL alone: a response that says it depends on anything else
         # (a cookie, the language, the encoding) cannot be handed to everyone.
         and not response.has_header("Vary")
@@ -362,10 +379,10 @@ def _replay(request, entry):
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is None:
         return HttpResponse(content, headers=headers)
-    if not_modified.status_code == 304:
-        for name, value in headers:
-            if name.lower() not in ("content-type", "content-length"):
-                not_modified[name] = value
+    # 304 or 412: the page's headers (security, validators), none of its body's.
+    for name, value in headers:
+        if name.lower() not in ("content-type", "content-length"):
+            not_modified[name] = value
     return not_modified
 
 

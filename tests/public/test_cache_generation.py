@@ -1,6 +1,7 @@
 """How the page cache learns that the live set changed, and what it does when it cannot."""
 
 import threading
+import time
 
 import pytest
 from django.core.cache import cache
@@ -128,3 +129,24 @@ def test_the_database_generation_moves_exactly_when_each_writer_commits():
     after = public_cache.generation()
     assert after != before
     assert after.split(".")[0] == str(int(before.split(".")[0]) + 2)
+
+
+def test_a_lost_counter_bump_is_outlived_by_a_kept_page_no_longer_than_the_timeout(
+    shared_cache, client, publication, monkeypatch
+):
+    """A cache that took no bump (out of memory, say) must not keep a page forever."""
+    url = alert_url(publication)
+    assert client.get(url).status_code == 200
+
+    def refused(*args, **kwargs):
+        raise ConnectionError("OOM command not allowed")
+
+    for method in ("incr", "add"):
+        monkeypatch.setattr(cache, method, refused)
+    workflow.withdraw(alert=publication.alert, user=make_reviewer(), reason="Retracted.")
+    assert client.get(url).status_code == 200  # the process's copy, under the old counter
+
+    now = time.monotonic()
+    monkeypatch.setattr(public_cache.time, "monotonic", lambda: now + public_cache.TIMEOUT + 1)
+
+    assert client.get(url).status_code == 410

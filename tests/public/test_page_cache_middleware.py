@@ -123,10 +123,22 @@ def test_a_hit_answers_304_with_its_validators(client, publication, below_front_
 
     assert again.status_code == 304
     assert again.content == b""
-    assert again["ETag"] == made["ETag"]
-    assert again["Cache-Control"] == made["Cache-Control"]
+    for name in (*STACK_HEADERS, "ETag", "Cache-Control"):
+        assert again[name] == made[name], name
     assert not again.has_header("Content-Type")
     assert reached == [url]
+
+
+def test_a_failed_precondition_on_a_hit_keeps_the_security_headers(client, publication):
+    url = alert_url(publication)
+    made = client.get(url)
+    client.get(url)
+
+    refused = client.get(url, HTTP_IF_MATCH='"some-other-version"')
+
+    assert refused.status_code == 412
+    for name in STACK_HEADERS:
+        assert refused[name] == made[name], name
 
 
 @pytest.mark.parametrize(
@@ -149,7 +161,15 @@ def test_a_hit_still_refuses_a_host_that_is_not_allowed(client, publication):
     assert client.get(url).status_code == 200
     assert client.get(url).status_code == 200
 
-    assert client.get(url, HTTP_HOST="attacker.example").status_code == 400
+    refused = client.get(url, HTTP_HOST="attacker.example")
+
+    assert refused.status_code == 400
+    # Left to the stack: the same error page, with the same security headers, as on
+    # a route that is never cached.
+    uncached = client.get(reverse("public:robots_txt"), HTTP_HOST="attacker.example")
+    assert uncached.status_code == 400
+    assert sorted(refused.headers) == sorted(uncached.headers)
+    assert refused.has_header("Content-Security-Policy")
 
 
 def test_a_hit_over_https_does_not_answer_plain_http(client, publication, settings):
@@ -174,16 +194,28 @@ def test_a_signed_in_editor_sees_the_same_public_page(client, publication, edito
     assert not signed_in.cookies
 
 
-def test_staff_pages_and_writes_are_not_looked_up(client, publication, below_front_door, editor):
-    reached = below_front_door()
+def test_staff_pages_static_files_and_writes_are_not_looked_up(
+    client, publication, editor, monkeypatch
+):
+    looked_up = []
+    real_lookup = public_cache._lookup
+
+    def recording_lookup(key, **kwargs):
+        looked_up.append(key)
+        return real_lookup(key, **kwargs)
+
+    monkeypatch.setattr(public_cache, "_lookup", recording_lookup)
     client.force_login(editor)
-    staff = reverse("staff:alert_preview", args=[publication.alert_id])
 
-    client.get(staff)
-    client.get(staff)
+    assert (
+        client.get(reverse("staff:alert_preview", args=[publication.alert_id])).status_code == 200
+    )
+    client.get("/static/css/public.css")
     client.post(alert_url(publication))
+    assert looked_up == []
 
-    assert reached == [staff, staff, alert_url(publication)]
+    client.get(alert_url(publication))
+    assert len(looked_up) == 1
 
 
 def test_the_front_door_must_come_first(settings):
