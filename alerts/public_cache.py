@@ -326,7 +326,7 @@ class PublicPageMiddleware:
         # feeds) to the origin they were asked from. Hashed: query strings can be
         # long (search text), and cache keys must stay short.
         try:
-            key = "response:" + _digest(request.build_absolute_uri())
+            key = f"response:{_headers_version()}:{_digest(request.build_absolute_uri())}"
         except DisallowedHost:
             return self.get_response(request)
         try:
@@ -344,6 +344,29 @@ class PublicPageMiddleware:
             entry = (gen, response.content, list(response.items()), etag, last_modified)
             _keep(key, entry, stored=stored)
         return response
+
+
+# What shapes a kept response's headers besides its view: a deploy that changes any of
+# it must not replay headers made by the old settings (nor share entries with old
+# processes during a rolling deploy).
+HEADER_SETTINGS = (
+    "MIDDLEWARE",
+    "SECURE_CSP",
+    "SECURE_CSP_REPORT_ONLY",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    "X_FRAME_OPTIONS",
+)
+
+
+@functools.cache
+def _headers_version():
+    shaping = repr([getattr(settings, name, None) for name in HEADER_SETTINGS])
+    return _digest(f"{pages.renderer()}:{shaping}")[:12]
 
 
 def _cached_route(request):

@@ -236,3 +236,20 @@ def test_without_the_cache_the_page_is_still_served(client, publication, monkeyp
 
     assert response.status_code == 200
     assert publication.title in response.content.decode()
+
+
+def test_a_deploy_that_changes_the_headers_does_not_replay_the_old_ones(
+    client, publication, settings
+):
+    url = alert_url(publication)
+    assert client.get(url)["X-Frame-Options"] == "DENY"
+    assert client.get(url)["X-Frame-Options"] == "DENY"
+
+    # A new process with new settings (its own memo of them; the shared cache is shared).
+    settings.X_FRAME_OPTIONS = "SAMEORIGIN"
+    public_cache._headers_version.cache_clear()
+    public_cache.forget_recent_pages()
+    try:
+        assert client.get(url)["X-Frame-Options"] == "SAMEORIGIN"
+    finally:
+        public_cache._headers_version.cache_clear()
