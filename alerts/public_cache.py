@@ -8,8 +8,9 @@ asked for and expire. How the generation is known depends on the cache:
 - a cache shared by every app process (Redis, Memcached, files, database): writers
   bump a counter in the cache when a publication or withdrawal commits, and each
   process remembers the scheduled go-live times it saw with that counter value.
-  A cache hit then costs no query at all: one round trip for the counter, the page
-  coming from the process's own copy when it has one.
+  A cache hit then costs no query at all: the counter is read from the cache (with
+  Redis, kept in the process until Redis says it changed: config/redis_cache.py),
+  the page comes from the process's own copy when it has one.
 - a cache private to one process (the default local-memory cache): a writer in
   another process cannot reach it, so every request reads the generation from the
   database: a one-row counter that writers move inside their transaction (so it
