@@ -237,9 +237,10 @@ def _lookup(key, *, stored):
     """The current generation and the entry stored under ``key``.
 
     An entry made under another generation is no entry at all. With a shared cache
-    the generation costs one small round trip, and the page a second one only when
-    this process has no copy of its own; a ``stored`` page (one kept in the database
-    already, alerts/pages.py) is not looked for in the shared cache at all.
+    the generation costs at most one small round trip (none with Redis while the
+    counter is unchanged), and the page one more only when this process has no copy
+    of its own; a ``stored`` page (one kept in the database already,
+    alerts/pages.py) is not looked for in the shared cache at all.
     """
     gen = current_generation()
     shared = signalled()

@@ -135,6 +135,9 @@ def test_several_keys_are_tracked_on_one_connection(server, watch):
 
 
 def test_a_writer_round_trip_returns_after_the_notices_went_out(server):
+    """Through the cache as deployed: the change's notice is in the watching socket
+    once the writer's after_write returns (tracking on, one connection per watch).
+    That the writer calls after_write is the next test's business."""
     from django.core.cache import cache
 
     cache.set(KEY, 1, None)
