@@ -7,8 +7,8 @@ class AlertsConfig(AppConfig):
     name = "alerts"
 
     def ready(self):
-        from .live_spans import rebuild_on_save
-        from .models import Publication, Withdrawal
+        from .live_spans import rebuild_country_on_save, rebuild_on_save
+        from .models import Publication, PublishedDetermination, Withdrawal
         from .public_cache import check_front_door, note_change_on_commit
         from .roles import ensure_roles_after_migrate
 
@@ -21,3 +21,8 @@ class AlertsConfig(AppConfig):
             post_save.connect(note_change_on_commit, sender=model, dispatch_uid=f"pages-{model}")
             # ... and rebuilds the spans that say which publication is current.
             post_save.connect(rebuild_on_save, sender=model, dispatch_uid=f"spans-{model}")
+        post_save.connect(
+            rebuild_country_on_save,
+            sender=PublishedDetermination,
+            dispatch_uid="country-spans-determination",
+        )

@@ -12,5 +12,6 @@ DUMP_EXCLUDES = [
     "alerts.publicationrendering",  # HTML derived from each publication, made again on read
     "alerts.publicationpage",  # likewise, each current publication's whole page
     "alerts.livespan",  # which publication is current: rebuilt as publications load
+    "alerts.countryspan",  # each country's current determination: likewise
     "alerts.livesetcounter",  # the page cache's generation; migrate creates it
 ]

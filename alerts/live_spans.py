@@ -7,22 +7,33 @@ publication of the same alert; a withdrawn alert has no current version at all.
 next week and publication 3 goes live today, 3 supersedes 1 today and 2 is never
 current.
 
+Each country's current determination follows from the spans (``country_spans_for``):
+at any time it is the newest current publication that rates the country, and its
+rows are kept as CountrySpans, from the present on.
+
 Spans are rebuilt for an alert whenever one of its publications or its withdrawal
-is saved (``rebuild_on_save``, connected in apps.py), so the doors that save them —
-the workflow, loaddata — keep them right inside the writer's transaction. The bulk
-seeder, which writes rows without saving models, writes the spans ``spans_for``
-gives it. Anything else that writes publications without saving the models (raw
-SQL, a data migration, an old process during a deploy) must be followed by
-``manage.py rebuild_live_spans``: until then its publications are not shown, and
-the ones they supersede still are.
+is saved (``rebuild_on_save``, connected in apps.py), and with them the country
+spans of every country the alert's publications rate; a determination saved by
+itself (loaddata) rebuilds its country. So the doors that save them — the
+workflow, loaddata — keep them right inside the writer's transaction. The workflow
+writes determinations in bulk and rebuilds their countries itself. The bulk seeder,
+which writes rows without saving models, writes the spans ``spans_for`` gives it
+and rebuilds every country at the end. Anything else that writes publications
+without saving the models (raw SQL, a data migration, an old process during a
+deploy) must be followed by ``manage.py rebuild_live_spans``: until then its
+publications are not shown, and the ones they supersede still are.
 """
 
 from itertools import groupby
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from django.db import router, transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
 
-from .models import Alert, LiveSpan, Publication, Withdrawal
+from stages.models import Country
+
+from .models import Alert, CountrySpan, LiveSpan, Publication, PublishedDetermination, Withdrawal
 
 
 def spans_for(publications, *, withdrawn):
@@ -46,8 +57,10 @@ def spans_for(publications, *, withdrawn):
     return spans
 
 
-def rebuild(alert_ids, *, using=None):
-    """Replace the spans of the alerts ``alert_ids`` with what their rows say now.
+def rebuild(alert_ids, *, using=None, countries=True):
+    """Replace the spans of the alerts ``alert_ids`` with what their rows say now,
+    and (unless ``countries`` is false) the country spans of the countries their
+    publications rate.
 
     The alerts' rows are locked first, as the workflow's transitions lock them, so
     two writers of one alert rebuild one after the other, each from committed rows.
@@ -78,6 +91,15 @@ def rebuild(alert_ids, *, using=None):
             spans += spans_for(of_alert, withdrawn=alert_id in withdrawn)
         LiveSpan.objects.using(using).filter(alert_id__in=alert_ids).delete()
         LiveSpan.objects.using(using).bulk_create(spans)
+        if not countries:
+            return
+        rebuild_countries(
+            PublishedDetermination.objects.using(using)
+            .filter(alert_id__in=alert_ids)
+            .values_list("country_id", flat=True)
+            .distinct(),
+            using=using,
+        )
 
 
 def rebuild_all(*, batch_size=1000, using=None):
@@ -92,10 +114,148 @@ def rebuild_all(*, batch_size=1000, using=None):
         .distinct()
     )
     for start in range(0, len(ids), batch_size):
-        rebuild(ids[start : start + batch_size], using=using)
+        rebuild(ids[start : start + batch_size], using=using, countries=False)
+    rebuild_all_countries(using=using)
     return len(ids)
 
 
 def rebuild_on_save(sender, instance, using=None, **kwargs):
     """post_save receiver for Publication and Withdrawal (raw saves by loaddata too)."""
     rebuild([instance.alert_id], using=using)
+
+
+# --- Each country's current determination ---------------------------------------------
+
+
+def country_spans_for(rows, *, now):
+    """Unsaved CountrySpans for one country from ``now`` on.
+
+    ``rows`` are the country's determination rows, as dicts with the keys
+    publication_id, alert_id, country_id, stage_id, go_live_at, and starts_at and
+    ends_at of the publication's LiveSpan, for publications whose span has not ended
+    by ``now`` (rows of other publications never count again). At each moment the
+    newest of the publications current then (latest go-live, then highest id)
+    determines the country; it can change only where a span starts or ends.
+    """
+    by_publication = {}
+    for row in rows:
+        by_publication.setdefault(row["publication_id"], []).append(row)
+    candidates = [
+        (row["go_live_at"], publication_id, row["starts_at"], row["ends_at"], of_publication)
+        for publication_id, of_publication in by_publication.items()
+        for row in of_publication[:1]
+    ]
+    changes = {now}
+    for _, _, starts_at, ends_at, _ in candidates:
+        changes.update(t for t in (starts_at, ends_at) if t is not None and t > now)
+    runs = []  # [publication's rows or None, from]
+    for at in sorted(changes):
+        current = [c for c in candidates if c[2] <= at and (c[3] is None or c[3] > at)]
+        newest = max(current, key=itemgetter(0, 1))[4] if current else None
+        if not runs or runs[-1][0] is not newest:
+            runs.append([newest, at])
+    spans = []
+    for i, (of_publication, at) in enumerate(runs):
+        if of_publication is None:
+            continue
+        # The present run is dated from its publication's go-live time: what is kept
+        # starts no later than any reader's "now".
+        starts_at = of_publication[0]["starts_at"] if at == now else at
+        ends_at = runs[i + 1][1] if i + 1 < len(runs) else None
+        spans += [
+            CountrySpan(
+                country_id=row["country_id"],
+                stage_id=row["stage_id"],
+                publication_id=row["publication_id"],
+                alert_id=row["alert_id"],
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
+            for row in of_publication
+        ]
+    return spans
+
+
+def _country_rows(country_id, now, using):
+    """The rows ``country_spans_for`` needs for one country, in two index walks.
+
+    The newest publication rating the country that is current now and has no end
+    (the usual case: its alert's latest version) stays current until the next
+    rebuild, so no older publication can be the country's current one again: only
+    it and newer ones (scheduled versions, versions a scheduled one will end) are
+    read, not the country's whole history.
+    """
+    determinations = PublishedDetermination.objects.using(using).filter(country_id=country_id)
+    open_ended = LiveSpan.objects.using(using).filter(
+        pk=OuterRef("publication_id"), starts_at__lte=now, ends_at__isnull=True
+    )
+    floor = (
+        determinations.alias(open_ended=Subquery(open_ended.values("pk")[:1]))
+        .filter(open_ended__isnull=False)
+        .order_by("-go_live_at", "-publication_id")
+        .values_list("go_live_at", "publication_id")
+        .first()
+    )
+    span = "publication__live_span__"
+    rows = determinations.filter(
+        Q(**{f"{span}ends_at__isnull": True}) | Q(**{f"{span}ends_at__gt": now}),
+        **{f"{span}starts_at__isnull": False},
+    )
+    if floor is not None:
+        rows = rows.filter(go_live_at__gte=floor[0])
+    rows = rows.values(
+        "publication_id",
+        "alert_id",
+        "country_id",
+        "stage_id",
+        "go_live_at",
+        starts_at=F(f"{span}starts_at"),
+        ends_at=F(f"{span}ends_at"),
+    )
+    return [r for r in rows if floor is None or (r["go_live_at"], r["publication_id"]) >= floor]
+
+
+def rebuild_countries(country_ids, *, using=None):
+    """Replace the CountrySpans of the countries ``country_ids`` with what the
+    determinations and LiveSpans say now.
+
+    The countries' rows are locked first (in id order, after any alerts the caller
+    locked), so two publications rating one country rebuild it one after the other,
+    the second seeing the first's committed rows.
+    """
+    using = using or router.db_for_write(CountrySpan)
+    with transaction.atomic(using=using):
+        country_ids = lock_countries(country_ids, using=using)
+        now = timezone.now()
+        spans = []
+        for country_id in country_ids:
+            spans += country_spans_for(_country_rows(country_id, now, using), now=now)
+        CountrySpan.objects.using(using).filter(country_id__in=country_ids).delete()
+        CountrySpan.objects.using(using).bulk_create(spans)
+
+
+def lock_countries(country_ids, *, using=None):
+    """Lock the countries' rows until the transaction ends; their ids, in order.
+
+    A writer that will rebuild countries more than once (the workflow: once for the
+    alert's older publications, once for the new one's determinations) locks them
+    all first, so two writers never wait on each other in opposite orders.
+    """
+    return list(
+        Country.objects.using(using or router.db_for_write(CountrySpan))
+        .select_for_update()
+        .filter(pk__in=list(country_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def rebuild_all_countries(*, using=None):
+    """Rebuild every country's current determination (after a bulk write)."""
+    rebuild_countries(Country.objects.using(using).values_list("pk", flat=True), using=using)
+
+
+def rebuild_country_on_save(sender, instance, using=None, **kwargs):
+    """post_save receiver for PublishedDetermination (loaddata's raw saves: the
+    workflow writes them in bulk and rebuilds their countries itself)."""
+    rebuild_countries([instance.country_id], using=using)

@@ -26,7 +26,14 @@ from django.utils import timezone
 from stages.models import Country, Stage
 
 from . import search
-from .models import LiveSpan, Publication, PublicationPage, PublishedDetermination, Withdrawal
+from .models import (
+    CountrySpan,
+    LiveSpan,
+    Publication,
+    PublicationPage,
+    PublishedDetermination,
+    Withdrawal,
+)
 
 # The columns lists need. The snapshot itself can be large (every citation and every
 # paragraph), so lists leave it in the database and take only the two keys they show.
@@ -323,14 +330,6 @@ def withdrawal_for(slug, now=None):
 # --- Determinations ----------------------------------------------------------------------
 
 
-def _row_is(publications):
-    """For a determination row: its publication's id if it is in ``publications``.
-
-    A per-row primary-key lookup, for queries that read a bounded number of rows.
-    """
-    return Subquery(publications.filter(pk=OuterRef("publication_id")).order_by().values("pk")[:1])
-
-
 def _live_rows(now=None):
     """Determination rows of live publications, tested on the row itself.
 
@@ -365,55 +364,26 @@ def current_determinations(now=None, country=None, country_slugs=None):
 
     "Current" comes from the newest *current* publication (one per alert, see
     LiveSpan) that rates the country: if an alert's update drops a rating, the
-    dropped rating is no longer current. One query: for each country, the newest such
-    publication is found through the (country, go_live_at) index, and the rows of
-    those publications are read (a country's rows from another country's newest
-    publication are dropped here).
+    dropped rating is no longer current. Kept as CountrySpans by
+    alerts/live_spans.py whenever publications or withdrawals are written, so this
+    is one query over the current rows (about a thousand at 100,000 alerts).
     """
-
-    def newest_for(country_ref):
-        # Walks the country's determinations newest first (index country, -go_live_at)
-        # and stops at the first whose publication is a current one, tested row by row
-        # on its LiveSpan (a primary-key probe). The test is a scalar subquery with LIMIT, not an
-        # EXISTS: PostgreSQL would turn an EXISTS into a join over every current
-        # publication, badly misestimated, and take minutes at 20,000 alerts.
-        return (
-            PublishedDetermination.objects.filter(country=country_ref)
-            .alias(current=_row_is(LiveSpan.objects.current(now)))
-            .filter(current__isnull=False)
-            .order_by("-go_live_at", "-publication_id")
-            .values("publication_id")[:1]
-        )
-
-    # No "newest IS NOT NULL" filter: a NULL matches nothing below anyway, and the
-    # filter would make PostgreSQL walk each country's index once more.
-    countries = Country.objects.annotate(newest=Subquery(newest_for(OuterRef("pk"))))
-    if country is not None:
-        countries = countries.filter(pk=country.pk)
-    if country_slugs is not None:
-        countries = countries.filter(slug__in=list(country_slugs))
-    # The rows of those publications, each country's newest first. A publication
-    # rates several countries and may be one country's newest but not another's;
-    # it is then older than that other country's newest (the newest is the latest
-    # current publication rating it), so the first publication read for a country
-    # is its own. Testing the (country, publication) pair in SQL instead made
-    # PostgreSQL walk the country's index again for every row read.
-    rows = PublishedDetermination.objects.filter(publication_id__in=countries.values("newest"))
+    rows = CountrySpan.objects.current(now)
     if country is not None:
         rows = rows.filter(country=country)
     if country_slugs is not None:
         rows = rows.filter(country__slug__in=list(country_slugs))
-    rows = rows.order_by("country_id", "-go_live_at", "-publication_id", "-stage_id").values_list(
+    rows = rows.order_by("country_id", "-stage_id").values_list(
         *(f"country__{name}" for name in COUNTRY_FIELDS),
         "stage_id",
         "stage__name",
         "publication_id",
         "publication__slug",
         "publication__title",
-        "go_live_at",
+        "publication__go_live_at",
     )
     # Plain rows, and one Country and one Stage object each however many rows name
-    # them: about a thousand rows at 100,000 alerts, four model instances apiece.
+    # them: four model instances a row would cost more than the query.
     by_country, stages = {}, {}
     width = len(COUNTRY_FIELDS)
     for row in rows:
@@ -422,8 +392,6 @@ def current_determinations(now=None, country=None, country_slugs=None):
             row[width:],
         )
         determination = by_country.get(country_fields[0])
-        if determination is not None and determination.publication_id != pub_id:
-            continue  # an older publication, current for another country
         if determination is None:
             determination = by_country[country_fields[0]] = CurrentDetermination(
                 country=Country(**dict(zip(COUNTRY_FIELDS, country_fields, strict=True))),
@@ -652,7 +620,8 @@ def live_countries(now=None):
     """Countries rated by at least one live publication (for filters and sitemaps).
 
     Per country, the first of its determinations whose publication is live (a
-    scalar subquery, which stops at the first hit: see ``current_determinations``).
+    scalar subquery with LIMIT, which stops at the first hit; PostgreSQL turns an
+    EXISTS into a join over every live row, badly misestimated).
     """
     first_live = (
         _live_rows(now)

@@ -19,7 +19,7 @@ from reversion.models import Revision
 
 from stages.models import Country
 
-from . import pages, public_data, rendering
+from . import live_spans, pages, public_data, rendering
 from .models import (
     Alert,
     Approval,
@@ -421,6 +421,19 @@ def _publish(*, alert, submission, approvals):
     now = timezone.now()
     last = latest_publication(alert)
     snapshot = submission.snapshot
+    countries = {
+        c.slug: c
+        for c in Country.objects.filter(slug__in={r["country"] for r in snapshot["ratings"]})
+    }
+    # Saving the publication rebuilds the country spans of the countries the alert
+    # rated so far, and the new determinations those of the countries it rates now:
+    # all of them are locked here, before either, in one order (live_spans).
+    live_spans.lock_countries(
+        {c.pk for c in countries.values()}
+        | set(
+            PublishedDetermination.objects.filter(alert=alert).values_list("country_id", flat=True)
+        )
+    )
     publication = Publication.objects.create(
         alert=alert,
         number=(last.number + 1) if last else 1,
@@ -441,10 +454,6 @@ def _publish(*, alert, submission, approvals):
     # or for the page around it (alerts/pages.py).
     rendering.store(publication)
     pages.store_at_publication(publication, now)
-    countries = {
-        c.slug: c
-        for c in Country.objects.filter(slug__in={r["country"] for r in snapshot["ratings"]})
-    }
     PublishedDetermination.objects.bulk_create(
         [
             PublishedDetermination(
@@ -457,6 +466,7 @@ def _publish(*, alert, submission, approvals):
             for r in snapshot["ratings"]
         ]
     )
+    live_spans.rebuild_countries({c.pk for c in countries.values()})
     submission.status = Submission.Status.PUBLISHED
     submission.decided_at = now
     submission.save(update_fields=["status", "decided_at"])

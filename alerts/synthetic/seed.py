@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.test.utils import override_settings
 
+from alerts import live_spans
 from alerts.models import Alert
 
 from . import plan as p
@@ -99,5 +100,10 @@ def seed(
                 # COPY sends no post_save signals: tell the page cache itself.
                 note_change()
             writer.analyze()
+            if writer.touched:
+                # Written without saving models: each country's current determination
+                # is worked out once, from all the rows (with fresh statistics).
+                live_spans.rebuild_all_countries()
+                note_change()
     bar.close()
     return SeedResult(path, len(missing), len(have), time.monotonic() - started)

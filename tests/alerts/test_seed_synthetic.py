@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from reversion.models import Version
 
-from alerts import workflow
+from alerts import public_data, workflow
 from alerts.editing import revision
 from alerts.models import (
     Alert,
@@ -213,6 +213,23 @@ def test_bulk_path_writes_exactly_what_the_workflow_writes(reference_data):
         for s in alert["submissions"]
         for reason in s[2]
     )
+
+
+def test_bulk_path_gives_each_country_the_determination_the_workflow_gives(reference_data):
+    def current_by(path):
+        with transaction.atomic():
+            seed(N, path=path, **OPTIONS)
+            current = [
+                (d.country.slug, [s.number for s in d.stages], d.alert_slug)
+                for d in public_data.current_determinations()
+            ]
+            transaction.set_rollback(True)
+        return current
+
+    by_workflow = current_by("workflow")
+
+    assert by_workflow
+    assert current_by("bulk") == by_workflow
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from reversion.models import Revision, Version
 
 # Kept in one place so the docs and the test agree on what a backup leaves out.
+from alerts import public_data
 from alerts.backup import DUMP_EXCLUDES
 from alerts.models import LiveSpan, Publication, WorkflowEvent
 from tests.builders import edit_alert
@@ -41,6 +42,11 @@ def inventory():
         # LiveSpans are not in the dump (derived): rebuilt as the publications load.
         "current": sorted(Publication.objects.latest_live().values_list("pk", flat=True)),
         "spans": LiveSpan.objects.count(),
+        # So are CountrySpans: rebuilt as the determinations load.
+        "countries_current": [
+            (d.country.slug, [s.number for s in d.stages], d.publication_id)
+            for d in public_data.current_determinations()
+        ],
         "group_perms": sorted(
             apps.get_model("auth.Group").objects.values_list("name", "permissions__codename")
         ),
@@ -55,6 +61,7 @@ def test_dumpdata_and_loaddata_round_trip_the_whole_editorial_record(settings, t
     edit_alert(alert, user=alert.created_by, summary="A later, unpublished edit [1].")
     before = inventory()
     assert before["counts"]["alerts.Publication"] == 1
+    assert before["countries_current"], "the demo alert rates countries"
     assert len(before["events"]) == 3
 
     dump = tmp_path / "backup.json"

@@ -6,7 +6,8 @@ from alerts import live_spans
 class Command(BaseCommand):
     help = (
         "Rebuild which publication of each alert is current (LiveSpan, alerts/live_spans.py) "
-        "from the publications and withdrawals. Saving them through the models keeps this "
+        "and each country's current determination (CountrySpan) from the publications, "
+        "determinations and withdrawals. Saving them through the models keeps these "
         "up to date; run it after anything wrote them otherwise (raw SQL, a data migration, "
         "old app processes still serving while migration 0010 ran)."
     )
@@ -16,4 +17,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = live_spans.rebuild_all(batch_size=options["batch_size"])
-        self.stdout.write(f"rebuild_live_spans: the spans of {count} alerts rebuilt.")
+        self.stdout.write(
+            f"rebuild_live_spans: the spans of {count} alerts and of every country rebuilt."
+        )
