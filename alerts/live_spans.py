@@ -229,9 +229,33 @@ def rebuild_countries(country_ids, *, using=None):
         now = timezone.now()
         spans = []
         for country_id in country_ids:
-            spans += country_spans_for(_country_rows(country_id, now, using), now=now)
+            rows = _country_rows(country_id, now, using)
+            of_country = country_spans_for(rows, now=now)
+            _date_changes(of_country, rows, now=now, using=using)
+            spans += of_country
         CountrySpan.objects.using(using).filter(country_id__in=country_ids).delete()
         CountrySpan.objects.using(using).bulk_create(spans)
+
+
+def _date_changes(spans, rows, *, now, using):
+    """Set when the country reached each run's stages (public_data.changed_at, as
+    of the run's start), on every row of the run."""
+    from .public_data import changed_at
+
+    go_live_at = {row["publication_id"]: row["go_live_at"] for row in rows}
+    runs = {}
+    for span in spans:
+        runs.setdefault((span.publication_id, span.starts_at), []).append(span)
+    for (publication_id, starts_at), of_run in runs.items():
+        since, or_before = changed_at(
+            of_run[0].country_id,
+            [span.stage_id for span in of_run],
+            go_live_at[publication_id],
+            max(starts_at, now),
+            using=using,
+        )
+        for span in of_run:
+            span.changed_at, span.changed_at_or_before = since, or_before
 
 
 def lock_countries(country_ids, *, using=None):

@@ -13,13 +13,11 @@ import hashlib
 import json
 import weakref
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.fields import ArrayField
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Subquery, Window
+from django.db.models import Count, Exists, OuterRef, Subquery, Window
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 
@@ -366,7 +364,8 @@ def current_determinations(now=None, country=None, country_slugs=None):
     LiveSpan) that rates the country: if an alert's update drops a rating, the
     dropped rating is no longer current. Kept as CountrySpans by
     alerts/live_spans.py whenever publications or withdrawals are written, so this
-    is one query over the current rows (about a thousand at 100,000 alerts).
+    is one query over the current rows (about a thousand at 100,000 alerts), with
+    when each country reached its stages (``changed_at``).
     """
     rows = CountrySpan.objects.current(now)
     if country is not None:
@@ -381,13 +380,15 @@ def current_determinations(now=None, country=None, country_slugs=None):
         "publication__slug",
         "publication__title",
         "publication__go_live_at",
+        "changed_at",
+        "changed_at_or_before",
     )
     # Plain rows, and one Country and one Stage object each however many rows name
     # them: four model instances a row would cost more than the query.
     by_country, stages = {}, {}
     width = len(COUNTRY_FIELDS)
     for row in rows:
-        country_fields, (stage_id, stage_name, pub_id, slug, title, go_live_at) = (
+        country_fields, (stage_id, stage_name, pub_id, slug, title, go_live_at, since, before) = (
             row[:width],
             row[width:],
         )
@@ -399,6 +400,8 @@ def current_determinations(now=None, country=None, country_slugs=None):
                 alert_slug=slug,
                 alert_title=title,
                 go_live_at=go_live_at,
+                changed_at=since,
+                changed_at_or_before=before,
             )
         stage = stages.get(stage_id)
         if stage is None:
@@ -494,104 +497,45 @@ def history_runs(history):
 # newest determination rows (a point has one per stage). A country unchanged over
 # all of them shows "on or before" the oldest; its own page looks further.
 CHANGED_AT_ROWS = 40
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def with_changed_at(currents, now=None):
-    """Set ``changed_at`` on each current determination: when the country reached it.
+def changed_at(country_id, stages, go_live_at, now=None, *, using=None):
+    """When the country reached ``stages``, its current determination (made by a
+    publication gone live at ``go_live_at``): (time, whether it is only "on or
+    before" that time).
 
-    Walks each country's newest CHANGED_AT_ROWS live rows back from the newest
-    point while the stages equal the current ones. One query for all countries: on
-    PostgreSQL it reads only those rows, through the (country, go_live_at) index;
-    elsewhere (SQLite, development) it reads every live row and keeps those.
+    Walks the country's newest CHANGED_AT_ROWS rows live at ``now`` back from the
+    newest point while the stages equal ``stages``: one query through the
+    (country, go_live_at) index. Worked out when the country's spans are written
+    (alerts/live_spans.py), not per page view.
     """
-    wanted = [c.country.pk for c in currents]
-    recent = _recent_rows_pg if connection.vendor == "postgresql" else _recent_rows_by_scan
-    histories, complete = {}, set()
-    for country_id, newest_first in recent(wanted, now).items():
-        if len(newest_first) < CHANGED_AT_ROWS:
-            complete.add(country_id)
-        else:
-            # The oldest point may have been cut short: leave it out.
-            oldest = newest_first[-1][0]
-            newest_first = [row for row in newest_first if row[0] != oldest]
-        points = histories[country_id] = []
-        for pub_id, go_live_at, stage in reversed(newest_first):
-            if not points or points[-1][0] != pub_id:
-                points.append((pub_id, go_live_at, set()))
-            points[-1][2].add(stage)
-    for current in currents:
-        points = histories.get(current.country.pk, [])
-        current.changed_at = _since(points, current)
-        current.changed_at_or_before = (
-            current.country.pk not in complete
-            and bool(points)
-            and current.changed_at == points[0][1]
-        )
-    return currents
-
-
-class _Row(Func):
-    """A determination row as ``ARRAY[publication id, go-live time in microseconds
-    since the epoch, stage]``: an array of these comes back as plain integers, where
-    JSON objects cost a decode each (8,000 of them for /countries/)."""
-
-    template = "ARRAY[%(expressions)s]"
-    output_field = ArrayField(BigIntegerField())
-
-    def __init__(self):
-        micros = Func(
-            F("go_live_at"),
-            template="(extract(epoch FROM %(expressions)s) * 1000000)::bigint",
-            output_field=BigIntegerField(),
-        )
-        super().__init__(F("publication_id"), micros, F("stage_id"))
-
-
-def _recent_rows_pg(country_ids, now):
-    """{country id: its newest live (publication, time, stage) rows, newest first}."""
-    recent = (
+    newest_first = list(
         _live_rows(now)
-        .filter(country=OuterRef("pk"))
+        .using(using)
+        .filter(country_id=country_id)
         .order_by(*NEWEST_ROWS_FIRST)
-        .values(row=_Row())[:CHANGED_AT_ROWS]
+        .values_list("publication_id", "go_live_at", "stage_id")[:CHANGED_AT_ROWS]
     )
-    countries = (
-        Country.objects.filter(pk__in=country_ids)
-        .annotate(
-            recent=ArraySubquery(recent, output_field=ArrayField(ArrayField(BigIntegerField())))
-        )
-        .values_list("pk", "recent")
-    )
-    return {
-        country_id: [
-            (pub_id, EPOCH + timedelta(microseconds=micros), stage)
-            for pub_id, micros, stage in rows
-        ]
-        for country_id, rows in countries
-    }
+    complete = len(newest_first) < CHANGED_AT_ROWS
+    if not complete:
+        # The oldest point may have been cut short: leave it out.
+        oldest = newest_first[-1][0]
+        newest_first = [row for row in newest_first if row[0] != oldest]
+    points = []
+    for pub_id, at, stage in reversed(newest_first):
+        if not points or points[-1][0] != pub_id:
+            points.append((pub_id, at, set()))
+        points[-1][2].add(stage)
+    since = _since(points, set(stages), go_live_at)
+    return since, not complete and bool(points) and since == points[0][1]
 
 
-def _recent_rows_by_scan(country_ids, now):
-    rows = (
-        PublishedDetermination.objects.filter(publication__in=live(now), country__in=country_ids)
-        .order_by("country_id", *NEWEST_ROWS_FIRST)
-        .values_list("country_id", "publication_id", "go_live_at", "stage_id")
-    )
-    recent = {}
-    for country_id, pub_id, go_live_at, stage in rows:
-        kept = recent.setdefault(country_id, [])
-        if len(kept) < CHANGED_AT_ROWS:
-            kept.append((pub_id, go_live_at, stage))
-    return recent
-
-
-def _since(points, current):
-    """The start of the final run of ``points`` (pub id, time, stages) equal to ``current``."""
-    wanted = {s.number for s in current.stages}
-    since = current.go_live_at
+def _since(points, wanted, current_go_live_at):
+    """The start of the final run of ``points`` (pub id, time, stages) whose stages are
+    ``wanted``, the current determination's, made at ``current_go_live_at``."""
+    since = current_go_live_at
     for _, go_live_at, stages in reversed(points):
-        if go_live_at > current.go_live_at:
+        if go_live_at > current_go_live_at:
             continue  # a newer, superseded version's rating: not what is current
         if set(stages) != wanted:
             break
@@ -601,7 +545,11 @@ def _since(points, current):
 
 def changed_at_from_history(history, current):
     """``changed_at`` for one country from its ``country_history`` (no query)."""
-    return _since([(p.publication_id, p.go_live_at, p.stages) for p in history], current)
+    return _since(
+        [(p.publication_id, p.go_live_at, p.stages) for p in history],
+        {s.number for s in current.stages},
+        current.go_live_at,
+    )
 
 
 def stages_with_countries(now=None):

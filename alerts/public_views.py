@@ -171,7 +171,7 @@ def alert_version(request, slug, number):
 
 @require_safe
 def country_list(request):
-    determinations = public_data.with_changed_at(public_data.current_determinations())
+    determinations = public_data.current_determinations()
     sort = request.GET.get("sort")
     if sort not in COUNTRY_SORTS:
         sort = "stage"

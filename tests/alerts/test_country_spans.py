@@ -209,3 +209,34 @@ def test_a_determination_saved_by_itself_rebuilds_its_country(editor, reviewers)
         row.save()
 
     assert assert_countries_agree(timezone.now()) == {"Armenia": ([5], "Rated")}
+
+
+def changed(now=None):
+    return {
+        d.country.name: (d.changed_at, d.changed_at_or_before)
+        for d in public_data.current_determinations(now)
+    }
+
+
+def test_each_run_knows_when_the_country_reached_its_stages(editor, reviewers):
+    now = timezone.now()
+    first = publish_rating(editor, reviewers, "First", {"Armenia": [8], "Georgia": [2]})
+    same = publish_rating(editor, reviewers, "Same stages", {"Armenia": [8]})
+    raised = publish_rating(editor, reviewers, "Raised", {"Armenia": [9]}, go_live_at=now + DAY)
+
+    assert same.go_live_at > first.go_live_at
+    assert changed(now + HOUR) == {
+        "Armenia": (first.go_live_at, False),  # unchanged since the first
+        "Georgia": (first.go_live_at, False),
+    }
+    assert changed(now + 2 * DAY)["Armenia"] == (raised.go_live_at, False)
+
+
+def test_the_countries_page_and_the_country_page_agree_on_since_when(editor, reviewers):
+    publish_rating(editor, reviewers, "First", {"Armenia": [8], "Georgia": [2]})
+    publish_rating(editor, reviewers, "Lowered", {"Armenia": [5]})
+    publish_rating(editor, reviewers, "Same", {"Armenia": [5], "Georgia": [2]})
+
+    for current in public_data.current_determinations():
+        history = public_data.country_history(current.country, 100)
+        assert current.changed_at == public_data.changed_at_from_history(history, current)

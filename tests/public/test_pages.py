@@ -287,7 +287,7 @@ def test_country_page_has_a_chart_a_table_and_the_alerts(client, updated, editor
 def test_countries_page_dates_a_long_unchanged_run_on_or_before_what_it_read(
     client, editor, publication, monkeypatch
 ):
-    from alerts import public_data
+    from alerts import live_spans, public_data
 
     later = [publish_alert(editor, title=f"Later {n}", ratings={"Armenia": [8]}) for n in (1, 2)]
     armenia_row = re.compile(
@@ -299,7 +299,9 @@ def test_countries_page_dates_a_long_unchanged_run_on_or_before_what_it_read(
     assert f'datetime="{publication.go_live_at.isoformat()}"' in row  # read it all: exact
 
     # Armenia has one row per publication: two rows is one whole point after the cut.
+    # The date is worked out when the country's spans are written, so write them again.
     monkeypatch.setattr(public_data, "CHANGED_AT_ROWS", 2)
+    live_spans.rebuild_all_countries()
     cache.clear()
     row = armenia_row.search(fetch(client, reverse("public:country_list"))).group(0)
     assert "On or before" in row
