@@ -6,7 +6,10 @@ line through the highest stage over time, carried on to today. The page shows a
 table with the same data beside it.
 """
 
+from html import escape
+
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 520, 280
 LEFT, RIGHT, TOP, BOTTOM = 36, 16, 14, 40
@@ -96,6 +99,25 @@ def stage_history(points, now=None):
         "label_y": HEIGHT - BOTTOM + 22,
         "gridlines": [{"y": _y(s), "stage": s, "label_y": _y(s) + 5} for s in STAGES],
         "markers": markers,
+        "marker_elements": marker_elements(markers),
         "path": " ".join(path),
         "x_labels": x_labels,
     }
+
+
+def marker_elements(markers):
+    """The markers as SVG circles, each titled with what it marks.
+
+    Made here, not in a template loop: a long history has hundreds of markers, and
+    the loop was the slowest part of its country page (17 ms for 380; Django's
+    format_html, which escapes every value, 11 ms). The coordinates are numbers
+    made above; the label, which holds an alert's title, is escaped.
+    """
+    return mark_safe(
+        "\n".join(
+            f'<circle cx="{m["x"]}" cy="{m["y"]}" r="{"6" if m["highest"] else "4.5"}" '
+            f'fill="{"#8b0000" if m["highest"] else "#fff"}" stroke="#8b0000" '
+            f'stroke-width="2" class="marker"><title>{escape(m["label"])}</title></circle>'
+            for m in markers
+        )
+    )
