@@ -419,21 +419,28 @@ def approve(*, submission, user, comment=""):
 
 def _publish(*, alert, submission, approvals):
     now = timezone.now()
-    last = latest_publication(alert)
     snapshot = submission.snapshot
     countries = {
         c.slug: c
         for c in Country.objects.filter(slug__in={r["country"] for r in snapshot["ratings"]})
     }
-    # Saving the publication rebuilds the country spans of the countries the alert
-    # rated so far, and the new determinations those of the countries it rates now:
-    # all of them are locked here, before either, in one order (live_spans).
-    live_spans.lock_countries(
-        {c.pk for c in countries.values()}
-        | set(
-            PublishedDetermination.objects.filter(alert=alert).values_list("country_id", flat=True)
+    # Saving the publication rebuilds the alert's spans, which would rebuild the
+    # countries it rated so far; the new determinations touch the countries it
+    # rates now. Both sets are rebuilt once, together, when the rows are written.
+    with live_spans.countries_rebuilt_once() as countries_to_rebuild:
+        publication = _write_publication(
+            alert=alert, submission=submission, approvals=approvals, now=now, countries=countries
         )
-    )
+        countries_to_rebuild.update(c.pk for c in countries.values())
+    submission.status = Submission.Status.PUBLISHED
+    submission.decided_at = now
+    submission.save(update_fields=["status", "decided_at"])
+    return publication
+
+
+def _write_publication(*, alert, submission, approvals, now, countries):
+    last = latest_publication(alert)
+    snapshot = submission.snapshot
     publication = Publication.objects.create(
         alert=alert,
         number=(last.number + 1) if last else 1,
@@ -466,10 +473,6 @@ def _publish(*, alert, submission, approvals):
             for r in snapshot["ratings"]
         ]
     )
-    live_spans.rebuild_countries({c.pk for c in countries.values()})
-    submission.status = Submission.Status.PUBLISHED
-    submission.decided_at = now
-    submission.save(update_fields=["status", "decided_at"])
     return publication
 
 
