@@ -95,7 +95,12 @@ def _not_live(request, slug):
 
 @require_safe
 def alert_list(request):
-    page = public_data.paginate(public_data.live_alerts(), PER_PAGE, request.GET.get("page"))
+    page = public_data.paginate(
+        public_data.live_alerts(),
+        PER_PAGE,
+        request.GET.get("page"),
+        count=public_data.count_live(),
+    )
     paginator = page.paginator
 
     def page_url(number):

@@ -145,6 +145,16 @@ class AlertFilter(django_filters.FilterSet):
         """True when a search matched more alerts than it ranked (its ``count`` says)."""
         return self.searched and search.capped(count)
 
+    def counted_without_counting(self):
+        """The number of rows, when no filter but the level is set (kept by
+        public_data.count_live, so not counted); else None."""
+        if self.is_bound and not self.is_valid():
+            return None
+        data = self.form.cleaned_data if self.is_bound else {}
+        if any(data.get(name) for name in self.filters if name != "level"):
+            return None
+        return public_data.count_live(level=data.get("level") or None)
+
     @property
     def active(self):
         """True when any filter is set (so an empty result is the filters' doing)."""

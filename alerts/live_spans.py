@@ -25,17 +25,27 @@ publications are not shown, and the ones they supersede still are.
 """
 
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from itertools import groupby
 from operator import attrgetter, itemgetter
 
 from django.db import router, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from stages.models import Country
 
-from .models import Alert, CountrySpan, LiveSpan, Publication, PublishedDetermination, Withdrawal
+from .models import (
+    Alert,
+    CountrySpan,
+    Level,
+    LiveSpan,
+    LiveSpanCount,
+    Publication,
+    PublishedDetermination,
+    Withdrawal,
+)
 
 
 def spans_for(publications, *, withdrawn):
@@ -91,8 +101,18 @@ def rebuild(alert_ids, *, using=None, countries=True):
         spans = []
         for alert_id, of_alert in groupby(publications, key=attrgetter("alert_id")):
             spans += spans_for(of_alert, withdrawn=alert_id in withdrawn)
-        LiveSpan.objects.using(using).filter(alert_id__in=alert_ids).delete()
+        old = LiveSpan.objects.using(using).filter(alert_id__in=alert_ids)
+        change = Counter(s.level for s in spans if s.ends_at is None)
+        change.subtract(
+            dict(old.filter(ends_at__isnull=True).values_list("level").annotate(n=Count("pk")))
+        )
+        old.delete()
         LiveSpan.objects.using(using).bulk_create(spans)
+        counts = LiveSpanCount.objects.using(using)
+        for level, n in sorted(change.items()):
+            if n and not counts.filter(level=level).update(open=F("open") + n):
+                recount(using=using)  # the row is missing (a flushed database)
+                break
         if not countries:
             return
         rated = (
@@ -108,6 +128,22 @@ def rebuild(alert_ids, *, using=None, countries=True):
             rebuild_countries(rated, using=using)
 
 
+def recount(*, using=None):
+    """Set LiveSpanCount from the spans (after writing spans in bulk)."""
+    using = using or router.db_for_write(LiveSpanCount)
+    with transaction.atomic(using=using):
+        counts = dict(
+            LiveSpan.objects.using(using)
+            .filter(ends_at__isnull=True)
+            .values_list("level")
+            .annotate(n=Count("pk"))
+        )
+        for level in Level.values:
+            LiveSpanCount.objects.using(using).update_or_create(
+                level=level, defaults={"open": counts.get(level, 0)}
+            )
+
+
 def rebuild_all(*, batch_size=1000, using=None):
     """Rebuild every alert's spans, ``batch_size`` alerts a transaction. Returns the
     number of alerts. For after anything wrote publications without saving them
@@ -121,6 +157,7 @@ def rebuild_all(*, batch_size=1000, using=None):
     )
     for start in range(0, len(ids), batch_size):
         rebuild(ids[start : start + batch_size], using=using, countries=False)
+    recount(using=using)
     rebuild_all_countries(using=using)
     return len(ids)
 

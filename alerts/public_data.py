@@ -17,7 +17,18 @@ from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Exists, OuterRef, Subquery, Window
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Window,
+)
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 
@@ -26,7 +37,9 @@ from stages.models import Country, Stage
 from . import search
 from .models import (
     CountrySpan,
+    Level,
     LiveSpan,
+    LiveSpanCount,
     Publication,
     PublicationPage,
     PublishedDetermination,
@@ -96,14 +109,51 @@ def live_alerts(now=None):
     return LiveSpan.objects.current(now).order_by(*NEWEST_FIRST)
 
 
-def paginate(queryset, per_page, number, *, small=False):
+def count_live(now=None, level=None):
+    """How many alerts are live at ``now`` (of ``level``): ``live_alerts().count()``
+    without counting them.
+
+    LiveSpanCount holds how many spans have no end; the spans that make the
+    difference at ``now`` are few and found through partial indexes: scheduled
+    ones (no end, not started), ones that end later, and, as ``current()`` tests,
+    any left behind for a withdrawn alert. One query. None when the stored counts
+    are missing (a flushed database): count the spans instead.
+    """
+    now = now or timezone.now()
+    levels = list(Level.values) if level is None else [int(level)]
+    spans = LiveSpan.objects.all() if level is None else LiveSpan.objects.filter(level=level)
+    by_time = spans.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now)
+    # Per withdrawal, a probe for a span left behind (a scalar subquery, not an
+    # EXISTS, which PostgreSQL turned into a scan of the level's spans).
+    left_behind = Withdrawal.objects.alias(
+        span=Subquery(by_time.filter(alert_id=OuterRef("alert_id")).values("pk")[:1])
+    ).filter(span__isnull=False)
+
+    def number(queryset):
+        counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        return Subquery(counted, output_field=BigIntegerField())
+
+    row = LiveSpanCount.objects.filter(level__in=levels).aggregate(
+        rows=Count("pk"),
+        live=Sum("open")
+        - number(spans.filter(ends_at__isnull=True, starts_at__gt=now))
+        + number(spans.filter(ends_at__gt=now, starts_at__lte=now))
+        - number(left_behind),
+    )
+    return row["live"] if row["rows"] == len(levels) else None
+
+
+def paginate(queryset, per_page, number, *, small=False, count=None):
     """A page of ``queryset`` whose object_list holds list rows (see ``list_rows``).
 
     Three queries: the count, the page's ids, their rows. For a ``small`` queryset
     (a search's few hundred candidates, whose choice is the costly part) two: the
     page's ids come with the count of all of them, so the choice is made once.
+    ``count``, when given, is the number of rows (from ``count_live``).
     """
     paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
+    if count is not None:
+        paginator.count = count  # a cached property: set, it is not counted
     if small:
         counted = _page_with_count(queryset, per_page, number)
         if counted is not None:

@@ -68,7 +68,11 @@ def alert_list(request):
     if filterset.is_bound and not filterset.is_valid():
         queryset = queryset.none()
     page = public_data.paginate(
-        queryset, PER_PAGE, request.GET.get("page"), small=filterset.searched
+        queryset,
+        PER_PAGE,
+        request.GET.get("page"),
+        small=filterset.searched,
+        count=filterset.counted_without_counting(),
     )
     return render(
         request,

@@ -20,6 +20,14 @@ class AlertSitemap(Sitemap):
             .order_by("-starts_at", "-publication_id")
         )
 
+    @property
+    def paginator(self):
+        paginator = super().paginator
+        count = public_data.count_live()
+        if count is not None:
+            paginator.count = count  # kept, not counted (public_data.count_live)
+        return paginator
+
     def location(self, item):
         return reverse("public:alert_detail", args=[item.publication.slug])
 
@@ -28,9 +36,15 @@ class AlertSitemap(Sitemap):
 
     def get_latest_lastmod(self):
         # The default takes the max over every item in Python: 100,000 rows loaded for
-        # one date in the sitemap index (2 s). The newest item comes first.
-        newest = self.items().first()
-        return newest.starts_at if newest else None
+        # one date in the sitemap index (2 s), and the newest of the items, sorted,
+        # 47 ms. The newest open-ended span is read backwards off its partial index;
+        # the spans that end later are few.
+        live = public_data.live_alerts().order_by("-starts_at")
+        starts = [
+            live.filter(ends_at__isnull=True).values_list("starts_at", flat=True).first(),
+            live.filter(ends_at__isnull=False).values_list("starts_at", flat=True).first(),
+        ]
+        return max((s for s in starts if s is not None), default=None)
 
 
 class CountrySitemap(Sitemap):

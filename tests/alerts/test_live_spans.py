@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from alerts import live_spans, public_data, workflow
-from alerts.models import ChangeKind, LiveSpan, Publication, Withdrawal
+from alerts.models import ChangeKind, Level, LiveSpan, LiveSpanCount, Publication, Withdrawal
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_reviewer
 
@@ -42,6 +42,11 @@ def assert_current_agrees(now):
     assert sorted(Publication.objects.latest_live(now).values_list("pk", flat=True)) == expected
     assert sorted(public_data.live_alerts(now).values_list("pk", flat=True)) == expected
     assert public_data.live_alerts(now).count() == len(expected)
+    # The kept count (LiveSpanCount and its corrections) agrees, level by level.
+    assert public_data.count_live(now) == len(expected)
+    for level in Level.values:
+        at_level = public_data.live_alerts(now).filter(level=level).count()
+        assert public_data.count_live(now, level) == at_level, level
     return expected
 
 
@@ -106,11 +111,18 @@ def test_spans_left_behind_by_a_missed_rebuild_still_never_show_a_withdrawn_aler
 ):
     publish(alert, editor=editor, reviewers=reviewers)
     stale = list(LiveSpan.objects.filter(alert_id=alert.pk))
+    stale_counts = list(LiveSpanCount.objects.all())
     workflow.withdraw(alert=alert, user=reviewers[0], reason="Sources retracted.")
-    LiveSpan.objects.bulk_create(stale)  # as if the rebuild had not run
+    # As if the rebuild had not run: the spans and their count as they were.
+    LiveSpan.objects.bulk_create(stale)
+    LiveSpanCount.objects.bulk_create(
+        stale_counts, update_conflicts=True, unique_fields=["level"], update_fields=["open"]
+    )
 
     assert not public_data.live_alerts().filter(alert_id=alert.pk).exists()
     assert not Publication.objects.latest_live().filter(alert=alert).exists()
+    assert public_data.count_live() == 0
+    assert public_data.count_live(level=alert.level) == 0
 
 
 def test_rebuilding_from_the_rows_gives_the_spans_the_workflow_wrote(alert, editor, reviewers):
@@ -173,3 +185,32 @@ def test_the_command_repairs_spans_of_publications_written_without_the_models(
 
     assert "1 alerts" in out.getvalue()
     assert assert_current_agrees(timezone.now()) == [second.pk]
+
+
+def test_the_kept_count_follows_every_change_and_can_be_made_again(alert, editor, reviewers):
+    now = timezone.now()
+    publish(alert, editor=editor, reviewers=reviewers)
+    update(alert, editor=editor, reviewers=reviewers, title="Two", go_live_at=now + DAY)
+    other = publish(make_alert(author=editor, title="Other"), editor=editor, reviewers=reviewers)
+    workflow.withdraw(alert=other.alert, user=reviewers[0], reason="Retracted.")
+    kept = sorted(LiveSpanCount.objects.values_list("level", "open"))
+    assert public_data.count_live(now + HOUR) == 1
+
+    LiveSpanCount.objects.all().delete()
+    assert public_data.count_live(now) is None  # no kept count: the list counts instead
+    fill = importlib.import_module("alerts.migrations.0015_live_span_count").FILL
+    with connection.cursor() as cursor:
+        cursor.execute(fill)
+    assert sorted(LiveSpanCount.objects.values_list("level", "open")) == kept
+
+    LiveSpanCount.objects.all().delete()
+    live_spans.recount()
+    assert sorted(LiveSpanCount.objects.values_list("level", "open")) == kept
+
+
+def test_a_missing_count_row_is_made_again_by_the_next_write(alert, editor, reviewers):
+    LiveSpanCount.objects.all().delete()  # as a flushed database leaves it
+
+    publish(alert, editor=editor, reviewers=reviewers)
+
+    assert assert_current_agrees(timezone.now()) != []
