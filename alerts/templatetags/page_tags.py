@@ -36,6 +36,31 @@ def _url(view_name, slug):
     return _urls(view_name)(slug)
 
 
+_NUMBER = 918273645
+
+
+@functools.lru_cache(maxsize=32)
+def _version_pattern(script_prefix, urlconf):
+    return reverse("public:alert_version", args=[_SLUG, _NUMBER], urlconf=urlconf)
+
+
+def _version_url(slug, number):
+    """What {% url 'public:alert_version' slug number %} gives."""
+    pattern = _version_pattern(get_script_prefix(), get_urlconf())
+    return pattern.replace(_SLUG, quote(str(slug), safe=""), 1).replace(
+        str(_NUMBER), str(int(number)), 1
+    )
+
+
+def _time(moment):
+    """A <time> element with the date, as the templates write it."""
+    when = timezone.localtime(moment)
+    return (
+        f'<time datetime="{html.escape(when.isoformat())}">'
+        f"{html.escape(dateformat.format(when, 'j F Y'))}</time>"
+    )
+
+
 @register.filter
 def country_url(slug):
     """The public page of the country ``slug`` (what {% url 'public:country_detail' %} gives)."""
@@ -99,3 +124,30 @@ def country_links(countries):
     return mark_safe(  # every value is escaped
         ", ".join(f'<a href="{esc(url(c.slug))}">{esc(str(c.name))}</a>' for c in countries)
     )
+
+
+@register.simple_tag
+def history_rows(runs):
+    """The rows of a country page's stage-history table: one per run of unchanged
+    stages, with the version that set them and how many confirmed them.
+
+    Formatted here, not in the template, like ``determination_rows``: a long history
+    has about seventy runs, and their links and dates through the template engine
+    took 25 ms of the page. Every value is escaped.
+    """
+    esc = html.escape
+    rows = []
+    for run in runs:
+        confirmed = (
+            f"{run.count:d} publications, the latest on {_time(run.last.go_live_at)}"
+            if run.count > 1
+            else "1 publication"
+        )
+        rows.append(
+            f'<tr><th scope="row">{_time(run.go_live_at)}</th>'
+            f"<td>{esc(', '.join(str(s) for s in run.stages))}</td>"
+            f'<td><a href="{esc(_version_url(run.first.alert_slug, run.first.number))}">'
+            f"{esc(str(run.first.alert_title))}, version {int(run.first.number):d}</a></td>"
+            f"<td>{confirmed}</td></tr>"
+        )
+    return mark_safe("\n".join(rows))  # every value above is escaped

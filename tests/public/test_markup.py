@@ -8,8 +8,9 @@ from django.template import Context, Template
 from django.test.html import parse_html
 from django.urls import reverse
 
+from alerts import charts
 from alerts.filters import Select
-from alerts.public_data import CurrentDetermination
+from alerts.public_data import CurrentDetermination, HistoryPoint, history_runs
 from alerts.templatetags import page_tags
 from stages.models import Country, Stage
 
@@ -107,6 +108,80 @@ def test_country_links_are_what_the_template_wrote(count):
 
     ours = page_tags.country_links(countries)
     templates = Template(LINKS_TEMPLATE).render(Context({"countries": countries}))
+
+    assert parse_html(ours) == parse_html(templates)
+    assert "<b>" not in ours
+
+
+# A country page's history rows as its template wrote them before history_rows.
+HISTORY_TEMPLATE = """
+{% for run in runs %}
+  <tr>
+    <th scope="row">
+      <time datetime="{{ run.go_live_at|date:'c' }}">{{ run.go_live_at|date:"j F Y" }}</time>
+    </th>
+    <td>{{ run.stages|join:", " }}</td>
+    <td>
+      <a href="{% url 'public:alert_version' run.first.alert_slug run.first.number %}">{{ run.first.alert_title }}, version {{ run.first.number }}</a>
+    </td>
+    <td>
+      {% if run.count > 1 %}
+        {{ run.count }} publications, the latest on
+        <time datetime="{{ run.last.go_live_at|date:'c' }}">{{ run.last.go_live_at|date:"j F Y" }}</time>
+      {% else %}
+        1 publication
+      {% endif %}
+    </td>
+  </tr>
+{% endfor %}
+"""
+
+
+def test_history_rows_are_what_the_template_wrote():
+    def point(day, slug, title, number, stages):
+        return HistoryPoint(
+            go_live_at=datetime.datetime(2024, 3, day, 23, 30, tzinfo=datetime.UTC),
+            publication_id=day,
+            alert_slug=slug,
+            alert_title=title,
+            number=number,
+            change_kind="update",
+            stages=stages,
+        )
+
+    runs = history_runs(
+        [
+            point(1, "an-alert", 'Alert & "title" <b>', 1, [3, 8]),
+            point(2, "an-alert", 'Alert & "title" <b>', 2, [3, 8]),
+            point(3, "other_alert-9", "Other", 12, [10]),
+        ]
+    )
+
+    ours = page_tags.history_rows(runs)
+    templates = Template(HISTORY_TEMPLATE).render(Context({"runs": runs}))
+
+    assert parse_html(ours) == parse_html(templates)
+    assert "<b>" not in ours
+
+
+# The chart's markers as its template wrote them before charts.marker_elements.
+MARKERS_TEMPLATE = """
+{% for marker in markers %}
+  <circle cx="{{ marker.x }}" cy="{{ marker.y }}" r="{% if marker.highest %}6{% else %}4.5{% endif %}" fill="{% if marker.highest %}#8b0000{% else %}#fff{% endif %}" stroke="#8b0000" stroke-width="2" class="marker">
+    <title>{{ marker.label }}</title>
+  </circle>
+{% endfor %}
+"""
+
+
+def test_chart_markers_are_what_the_template_wrote():
+    markers = [
+        {"x": "36.0", "y": "14.0", "highest": True, "label": 'Stage 10 (<b> & "x")'},
+        {"x": "120.5", "y": "190.4", "highest": False, "label": "Stage 3"},
+    ]
+
+    ours = charts.marker_elements(markers)
+    templates = Template(MARKERS_TEMPLATE).render(Context({"markers": markers}))
 
     assert parse_html(ours) == parse_html(templates)
     assert "<b>" not in ours
