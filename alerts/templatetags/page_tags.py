@@ -47,8 +47,9 @@ def _version_pattern(script_prefix, urlconf):
 def _version_url(slug, number):
     """What {% url 'public:alert_version' slug number %} gives."""
     pattern = _version_pattern(get_script_prefix(), get_urlconf())
-    return pattern.replace(_SLUG, quote(str(slug), safe=""), 1).replace(
-        str(_NUMBER), str(int(number)), 1
+    # The number first: a slug may hold the placeholder number's digits.
+    return pattern.replace(str(_NUMBER), str(int(number)), 1).replace(
+        _SLUG, quote(str(slug), safe=""), 1
     )
 
 

@@ -197,18 +197,52 @@ def test_the_migration_and_the_command_fill_them_by_the_rule(editor, reviewers):
     assert country_spans() == written
 
 
-def test_a_determination_saved_by_itself_rebuilds_its_country(editor, reviewers):
-    publication = publish_rating(editor, reviewers, "Rated", {"Armenia": [5]})
+def test_loaddata_rebuilds_each_country_once_when_it_commits(
+    editor, reviewers, django_capture_on_commit_callbacks, monkeypatch
+):
+    publication = publish_rating(editor, reviewers, "Rated", {"Armenia": [5, 6], "Georgia": [2]})
     dumped = serializers.serialize(
         "json", PublishedDetermination.objects.filter(publication=publication)
     )
     CountrySpan.objects.all().delete()
+    rebuilt = []
+    real = live_spans.rebuild_countries
+    monkeypatch.setattr(
+        live_spans,
+        "rebuild_countries",
+        lambda ids, **kw: rebuilt.append(set(ids)) or real(ids, **kw),
+    )
 
-    # As loaddata saves them: one row at a time, raw.
-    for row in serializers.deserialize("json", dumped):
-        row.save()
+    # As loaddata saves them: one row at a time, raw, in its transaction.
+    with django_capture_on_commit_callbacks(execute=True):
+        for row in serializers.deserialize("json", dumped):
+            row.save()
+        assert not CountrySpan.objects.exists()  # not yet: at the commit
+
+    assert len(rebuilt) == 1  # once, with both countries
+    assert len(rebuilt[0]) == 2
+    assert assert_countries_agree(timezone.now()) == {
+        "Armenia": ([6, 5], "Rated"),
+        "Georgia": ([2], "Rated"),
+    }
+
+
+def test_a_determination_saved_outside_loaddata_rebuilds_its_country_at_once(editor, reviewers):
+    publication = publish_rating(editor, reviewers, "Rated", {"Armenia": [5]})
+    CountrySpan.objects.all().delete()
+
+    PublishedDetermination.save_base(publication.determinations.get(), raw=False)
 
     assert assert_countries_agree(timezone.now()) == {"Armenia": ([5], "Rated")}
+
+
+def test_two_publications_going_live_at_the_same_moment_the_later_approved_wins(editor, reviewers):
+    at = timezone.now() + DAY
+    first = publish_rating(editor, reviewers, "First", {"Armenia": [4]}, go_live_at=at)
+    second = publish_rating(editor, reviewers, "Second", {"Armenia": [7]}, go_live_at=at)
+
+    assert first.go_live_at == second.go_live_at
+    assert assert_countries_agree(at + HOUR) == {"Armenia": ([7], "Second")}
 
 
 def changed(now=None):

@@ -185,3 +185,10 @@ def test_chart_markers_are_what_the_template_wrote():
 
     assert parse_html(ours) == parse_html(templates)
     assert "<b>" not in ours
+
+
+def test_version_urls_give_what_reversing_gives():
+    for slug, number in (("an-alert", 1), ("a-918273645-b", 12), ("x_9", 918273645)):
+        assert page_tags._version_url(slug, number) == reverse(
+            "public:alert_version", args=[slug, number]
+        )
