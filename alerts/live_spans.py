@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from stages.models import Country
 
+from . import public_data
 from .models import (
     Alert,
     CountrySpan,
@@ -248,7 +249,7 @@ def _country_rows(country_id, now, using):
     span = "publication__live_span__"
     rows = determinations.filter(
         Q(**{f"{span}ends_at__isnull": True}) | Q(**{f"{span}ends_at__gt": now}),
-        ~Exists(Withdrawal.objects.using(using).filter(alert=OuterRef("alert_id"))),
+        ~Exists(withdrawn),
         **{f"{span}starts_at__isnull": False},
     )
     if floor is not None:
@@ -321,14 +322,12 @@ def rebuild_countries(country_ids, *, using=None):
 def _date_changes(spans, rows, *, now, using):
     """Set when the country reached each run's stages (public_data.changed_at, as
     of the run's start), on every row of the run."""
-    from .public_data import changed_at
-
     go_live_at = {row["publication_id"]: row["go_live_at"] for row in rows}
     runs = {}
     for span in spans:
         runs.setdefault((span.publication_id, span.starts_at), []).append(span)
     for (publication_id, starts_at), of_run in runs.items():
-        since, or_before = changed_at(
+        since, or_before = public_data.changed_at(
             of_run[0].country_id,
             [span.stage_id for span in of_run],
             go_live_at[publication_id],

@@ -386,18 +386,23 @@ class Withdrawal(ImmutableModel):
         return f"Withdrawal of {self.alert} on {self.withdrawn_at:%Y-%m-%d}"
 
 
-class LiveSpanQuerySet(models.QuerySet):
-    def current(self, now=None):
-        """The span of each alert's current publication at ``now``: one row per live alert."""
+class SpanQuerySet(models.QuerySet):
+    """Rows that hold from ``starts_at`` until ``ends_at`` (open-ended when None),
+    for an alert: LiveSpan and CountrySpan."""
+
+    def holding(self, now=None):
+        """The rows whose time includes ``now``, whatever became of their alert."""
         now = now or timezone.now()
-        # The withdrawal test repeats what rebuilding the spans already ensures, so
-        # that a withdrawn alert stays hidden even if its spans were never rebuilt.
-        withdrawn = Withdrawal.objects.filter(alert=models.OuterRef("alert_id"))
         return self.filter(
-            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now),
-            ~models.Exists(withdrawn),
-            starts_at__lte=now,
+            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now), starts_at__lte=now
         )
+
+    def current(self, now=None):
+        """The rows that hold at ``now``: for LiveSpan, one per live alert."""
+        # The withdrawal test repeats what rebuilding the spans already ensures, so
+        # that a withdrawn alert stays hidden even if its rows were never rebuilt.
+        withdrawn = Withdrawal.objects.filter(alert=models.OuterRef("alert_id"))
+        return self.holding(now).filter(~models.Exists(withdrawn))
 
 
 class LiveSpan(models.Model):
@@ -423,7 +428,7 @@ class LiveSpan(models.Model):
     issued_on = models.DateField()
     level = models.PositiveSmallIntegerField(choices=Level.choices)
 
-    objects = LiveSpanQuerySet.as_manager()
+    objects = SpanQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -466,20 +471,6 @@ class LiveSpanCount(models.Model):
         return f"{self.open} open spans at level {self.level}"
 
 
-class CountrySpanQuerySet(models.QuerySet):
-    def current(self, now=None):
-        """The rows of each country's current determination at ``now``."""
-        now = now or timezone.now()
-        # As for LiveSpan: a withdrawn alert stays hidden even if its rows were never
-        # rebuilt.
-        withdrawn = Withdrawal.objects.filter(alert=models.OuterRef("alert_id"))
-        return self.filter(
-            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now),
-            ~models.Exists(withdrawn),
-            starts_at__lte=now,
-        )
-
-
 class CountrySpan(models.Model):
     """One stage of a country's current determination: the country is rated at
     ``stage`` by ``publication``, the newest current publication that rates it, from
@@ -505,7 +496,7 @@ class CountrySpan(models.Model):
     changed_at = models.DateTimeField()
     changed_at_or_before = models.BooleanField()
 
-    objects = CountrySpanQuerySet.as_manager()
+    objects = SpanQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["country", "starts_at"], name="country_span_country")]

@@ -24,7 +24,6 @@ from django.db.models import (
     F,
     Func,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Window,
@@ -122,7 +121,7 @@ def count_live(now=None, level=None):
     now = now or timezone.now()
     levels = list(Level.values) if level is None else [int(level)]
     spans = LiveSpan.objects.all() if level is None else LiveSpan.objects.filter(level=level)
-    by_time = spans.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now)
+    by_time = spans.holding(now)
     # Per withdrawal, a probe for a span left behind (a scalar subquery, not an
     # EXISTS, which PostgreSQL turned into a scan of the level's spans).
     left_behind = Withdrawal.objects.alias(
