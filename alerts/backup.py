@@ -11,6 +11,7 @@ DUMP_EXCLUDES = [
     "axes",  # login-throttling counters
     "alerts.publicationrendering",  # HTML derived from each publication, made again on read
     "alerts.publicationpage",  # likewise, each current publication's whole page
+    "alerts.publicationitem",  # likewise, its entry in lists and feeds
     "alerts.livespan",  # which publication is current: rebuilt as publications load
     "alerts.livespancount",  # how many spans are open: kept as they are rebuilt
     "alerts.countryspan",  # each country's current determination: rebuilt likewise

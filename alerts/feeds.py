@@ -20,9 +20,9 @@ from django.utils.html import format_html
 
 from stages.models import Country
 
+from . import items as publication_items
 from . import public_data
 from .models import ChangeKind, Level, PublishedDetermination
-from .text import render_markdown
 
 MAX_ENTRIES = 50
 # XML 1.0 cannot carry these; Django's feed writer refuses them rather than drop them.
@@ -47,22 +47,17 @@ class Entry:
     categories: list = field(default_factory=list)
 
 
-def _publication_entry(pub):
+def _publication_entry(item):
+    """The entry of a publication, from its stored item (alerts/items.py)."""
+    pub = item.publication
     link = reverse("public:alert_version", args=[pub.slug, pub.number])
-    parts = []
-    if pub.change_note:
-        kind = "Correction" if pub.change_kind == ChangeKind.CORRECTION else "Update"
-        parts.append(format_html("<p><strong>{}:</strong> {}</p>", kind, pub.change_note))
-    # Markers stay plain "[1]" text: the feed has no reference list to link them to.
-    parts.append(render_markdown(pub.summary or ""))
-    countries = [c.get("name", "") for c in (pub.snapshot_countries or [])]
     return Entry(
         title=KIND_PREFIX.get(pub.change_kind, "") + pub.title,
         link=link,
-        description="".join(str(p) for p in parts),
+        description=item.entry_html,
         when=pub.go_live_at,
         guid=link,
-        categories=[Level(pub.level).label, *countries],
+        categories=[Level(pub.level).label, *item.countries],
     )
 
 
@@ -84,7 +79,7 @@ def _withdrawal_entry(withdrawal):
 
 def _entries(publications, withdrawals):
     ids = publications.values_list("pk", flat=True)[:MAX_ENTRIES]
-    entries = [_publication_entry(p) for p in public_data.list_rows(ids)]
+    entries = [_publication_entry(item) for item in publication_items.for_ids(ids)]
     entries += [_withdrawal_entry(w) for w in withdrawals[:MAX_ENTRIES]]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:MAX_ENTRIES]

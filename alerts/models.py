@@ -325,6 +325,28 @@ class PublicationPage(models.Model):
         return "".join(parts)
 
 
+class PublicationItem(models.Model):
+    """What lists and feeds show of a publication, rendered once (alerts/items.py).
+
+    Derived data like PublicationRendering: made at publication, and again on read
+    when ``renderer`` is not the current one. Never dumped; deleting rows only
+    costs a render.
+    """
+
+    publication = models.OneToOneField(
+        Publication, on_delete=models.CASCADE, primary_key=True, related_name="item"
+    )
+    renderer = models.CharField(max_length=16)
+    html = models.TextField(help_text="The publication's entry in the alert lists.")
+    entry_html = models.TextField(help_text="Its Atom feed entry's content.")
+    countries = models.JSONField(
+        default=list, help_text="Names of the countries it concerns (the feed's categories)."
+    )
+
+    def __str__(self):
+        return f"List item of {self.publication}"
+
+
 class LiveSetCounter(models.Model):
     """One row, moved inside every transaction that writes a publication or withdrawal.
 

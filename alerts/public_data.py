@@ -142,8 +142,9 @@ def count_live(now=None, level=None):
     return row["live"] if row["rows"] == len(levels) else None
 
 
-def paginate(queryset, per_page, number, *, small=False, count=None):
-    """A page of ``queryset`` whose object_list holds list rows (see ``list_rows``).
+def paginate(queryset, per_page, number, *, small=False, count=None, rows=list_rows):
+    """A page of ``queryset`` whose object_list holds ``rows(ids)`` of the page's ids:
+    list rows (``list_rows``) unless told otherwise (``items.for_ids``).
 
     Three queries: the count, the page's ids, their rows. For a ``small`` queryset
     (a search's few hundred candidates, whose choice is the costly part) two: the
@@ -158,10 +159,10 @@ def paginate(queryset, per_page, number, *, small=False, count=None):
         if counted is not None:
             number, ids, paginator.count = counted  # count is a cached property: set it
             page = paginator.page(number)
-            page.object_list = list_rows(ids)
+            page.object_list = rows(ids)
             return page
     page = paginator.get_page(number)
-    page.object_list = list_rows(page.object_list)
+    page.object_list = rows(page.object_list)
     return page
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import charts, pages, public_data, search
+from . import charts, items, pages, public_data, search
 from .diff import diff_snapshots
 from .filters import AlertFilter
 from .pages import alert_url
@@ -53,8 +53,8 @@ def home(request):
         request,
         "public/home.html",
         {
-            "alerts": public_data.list_rows(
-                public_data.live_alerts().values_list("pk", flat=True)[:HOME_ALERTS]
+            "alerts": items.html(
+                items.for_ids(public_data.live_alerts().values_list("pk", flat=True)[:HOME_ALERTS])
             ),
             "determinations": public_data.current_determinations(),
         },
@@ -73,6 +73,7 @@ def alert_list(request):
         request.GET.get("page"),
         small=filterset.searched,
         count=filterset.counted_without_counting(),
+        rows=items.for_ids,
     )
     return render(
         request,
@@ -80,7 +81,7 @@ def alert_list(request):
         {
             "filter": filterset,
             "page": page,
-            "alerts": page.object_list,
+            "alerts": items.html(page.object_list),
             "search_capped": filterset.search_capped(page.paginator.count),
             "ranked_matches": search.RANKED_MATCHES,
             "nav": "alerts",

@@ -19,7 +19,7 @@ from reversion.models import Revision
 
 from stages.models import Country
 
-from . import live_spans, pages, public_data, rendering
+from . import items, live_spans, pages, public_data, rendering
 from .models import (
     Alert,
     Approval,
@@ -457,9 +457,11 @@ def _write_publication(*, alert, submission, approvals, now, countries):
         level=snapshot["level"],
         issued_on=snapshot["issued_on"],
     )
-    # Rendered now, once, so that no reader pays for the Markdown (alerts/rendering.py)
-    # or for the page around it (alerts/pages.py).
+    # Rendered now, once, so that no reader pays for the Markdown (alerts/rendering.py),
+    # for its entry in lists and feeds (alerts/items.py) or for the page around it
+    # (alerts/pages.py).
     rendering.store(publication)
+    items.store([publication.pk])
     pages.store_at_publication(publication, now)
     PublishedDetermination.objects.bulk_create(
         [
