@@ -10,6 +10,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, StringAgg, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -246,6 +248,24 @@ class WorkflowStateFilter(admin.SimpleListFilter):
 TEXT_FIELDS = ("summary", "background", "legal_analysis", "assessment")
 
 
+# Between country names in the changelist's query: a character no name contains.
+NAME_SEPARATOR = "\x1f"
+
+
+def _country_names():
+    """An alert's country names joined by NAME_SEPARATOR, as a subquery.
+
+    In no order: SQLite before 3.44 cannot order inside an aggregate.
+    """
+    links = Alert.countries.through.objects.filter(alert=OuterRef("pk"))
+    names = (
+        links.values("alert")
+        .annotate(names=StringAgg("country__name", Value(NAME_SEPARATOR)))
+        .values("names")
+    )
+    return Coalesce(Subquery(names), Value(""), output_field=TextField())
+
+
 @admin.register(Alert)
 class AlertAdmin(VersionAdmin):
     list_display = ["title", "state", "level", "country_list", "issued_on", "updated_at"]
@@ -276,11 +296,13 @@ class AlertAdmin(VersionAdmin):
     def get_queryset(self, request):
         # The state is computed in the same query, so the changelist stays one query
         # however many alerts it shows.
-        queryset = with_state(super().get_queryset(request)).prefetch_related("countries")
+        queryset = with_state(super().get_queryset(request))
         match = request.resolver_match
         if match is not None and match.url_name == "alerts_alert_changelist":
             # A page of 100 alerts would otherwise carry ~200,000 words it never shows.
-            queryset = queryset.defer(*TEXT_FIELDS)
+            # The country names come in the same query: prefetching the countries made
+            # a Country object for each of them (a tenth of the changelist's time).
+            queryset = queryset.defer(*TEXT_FIELDS).annotate(country_names=_country_names())
         return queryset
 
     def history_view(self, request, object_id, extra_context=None):
@@ -316,7 +338,11 @@ class AlertAdmin(VersionAdmin):
 
     @admin.display(description="Countries")
     def country_list(self, obj):
-        return ", ".join(c.name for c in obj.countries.all())
+        if hasattr(obj, "country_names"):  # the changelist's queryset
+            names = obj.country_names.split(NAME_SEPARATOR) if obj.country_names else []
+        else:
+            names = [c.name for c in obj.countries.all()]
+        return ", ".join(sorted(names, key=str.casefold))
 
     def save_model(self, request, obj, form, change):
         if not change and obj.created_by_id is None:
