@@ -14,6 +14,7 @@ DUMP_EXCLUDES = [
     "alerts.publicationitem",  # likewise, its entry in lists and feeds
     "alerts.livespan",  # which publication is current: rebuilt as publications load
     "alerts.livespancount",  # how many spans are open: kept as they are rebuilt
+    "alerts.livefacet",  # the countries and stages each span rates: rebuilt likewise
     "alerts.countryspan",  # each country's current determination: rebuilt likewise
     "alerts.livesetcounter",  # the page cache's generation; migrate creates it
 ]

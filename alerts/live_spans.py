@@ -9,16 +9,19 @@ current.
 
 Each country's current determination follows from the spans (``country_spans_for``):
 at any time it is the newest current publication that rates the country, and its
-rows are kept as CountrySpans, from the present on.
+rows are kept as CountrySpans, from the present on. Each span's facets (``retag``:
+a row per country and per stage its publication rates, LiveFacet) are what the
+list's country and stage filters read.
 
 Spans are rebuilt for an alert whenever one of its publications or its withdrawal
-is saved (``rebuild_on_save``, connected in apps.py), and with them the country
-spans of every country the alert's publications rate; a determination saved by
-itself (loaddata) rebuilds its country. So the doors that save them — the
-workflow, loaddata — keep them right inside the writer's transaction. The workflow
-writes determinations in bulk and rebuilds their countries itself. The bulk seeder,
-which writes rows without saving models, writes the spans ``spans_for`` gives it
-and rebuilds every country at the end. Anything else that writes publications
+is saved (``rebuild_on_save``, connected in apps.py), and with them their facets
+and the country spans of every country the alert's publications rate; a
+determination saved by itself (loaddata) does the same for its alert and country.
+So the doors that save them — the workflow, loaddata — keep them right inside the
+writer's transaction. The workflow writes determinations in bulk and makes their
+facets and countries itself. The bulk seeder, which writes rows without saving
+models, writes the spans ``spans_for`` gives it and makes every facet and country at
+the end. Anything else that writes publications
 without saving the models (raw SQL, a data migration, an old process during a
 deploy) must be followed by ``manage.py rebuild_live_spans``: until then its
 publications are not shown, and the ones they supersede still are.
@@ -30,7 +33,7 @@ from contextlib import contextmanager
 from itertools import groupby
 from operator import attrgetter, itemgetter
 
-from django.db import router, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -41,6 +44,7 @@ from .models import (
     Alert,
     CountrySpan,
     Level,
+    LiveFacet,
     LiveSpan,
     LiveSpanCount,
     Publication,
@@ -114,6 +118,11 @@ def rebuild(alert_ids, *, using=None, countries=True):
             if n and not counts.filter(level=level).update(open=F("open") + n):
                 recount(using=using)  # the row is missing (a flushed database)
                 break
+        deferred = getattr(_deferred, "countries", None)
+        if deferred is not None:
+            _deferred.alerts.update(alert_ids)
+        else:
+            retag(alert_ids, using=using)
         if not countries:
             return
         rated = (
@@ -122,11 +131,85 @@ def rebuild(alert_ids, *, using=None, countries=True):
             .values_list("country_id", flat=True)
             .distinct()
         )
-        deferred = getattr(_deferred, "countries", None)
         if deferred is not None:
             deferred.update(rated)
         else:
             rebuild_countries(rated, using=using)
+
+
+def retag(alert_ids, *, using=None):
+    """Replace the LiveFacets of the alerts ``alert_ids`` with what their spans and
+    determinations say now: for each span, one row per country its publication
+    rates and one per stage."""
+    using = using or router.db_for_write(LiveFacet)
+    alert_ids = sorted(set(alert_ids))
+    with transaction.atomic(using=using):
+        # Locked like rebuild locks them (a no-op inside it): loaddata retags at commit.
+        list(
+            Alert.objects.using(using)
+            .select_for_update()
+            .filter(pk__in=alert_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        spans = {s.pk: s for s in LiveSpan.objects.using(using).filter(alert_id__in=alert_ids)}
+        rated = (
+            PublishedDetermination.objects.using(using)
+            .filter(publication_id__in=list(spans))
+            .values_list("publication_id", "country_id", "stage_id")
+        )
+        keys = set()
+        for publication_id, country_id, stage_id in rated:
+            keys.add((publication_id, country_id, None))
+            keys.add((publication_id, None, stage_id))
+        facets = [
+            LiveFacet(
+                publication_id=publication_id,
+                alert_id=spans[publication_id].alert_id,
+                country_id=country_id,
+                stage_id=stage_id,
+                starts_at=spans[publication_id].starts_at,
+                ends_at=spans[publication_id].ends_at,
+                issued_on=spans[publication_id].issued_on,
+                level=spans[publication_id].level,
+            )
+            for publication_id, country_id, stage_id in sorted(
+                keys, key=lambda k: (k[0], k[1] or 0, k[2] or 0)
+            )
+        ]
+        LiveFacet.objects.using(using).filter(alert_id__in=alert_ids).delete()
+        LiveFacet.objects.using(using).bulk_create(facets)
+
+
+def retag_all(*, using=None):
+    """Every span's LiveFacets, made again in two statements (after a bulk write)."""
+    using = using or router.db_for_write(LiveFacet)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_table(LiveFacet)}")
+        cursor.execute(retag_all_sql())
+
+
+def retag_all_sql():
+    """INSERT of every span's facets (also migration 0018's fill, frozen there)."""
+    facet, span, determination = (
+        _table(model) for model in (LiveFacet, LiveSpan, PublishedDetermination)
+    )
+    columns = "s.publication_id, s.alert_id, {}, s.starts_at, s.ends_at, s.issued_on, s.level"
+    return (
+        f"INSERT INTO {facet} (publication_id, alert_id, country_id, stage_id, starts_at, "
+        "ends_at, issued_on, level) "
+        f"SELECT {columns.format('d.country_id, NULL')} FROM {span} s JOIN "
+        f"(SELECT DISTINCT publication_id, country_id FROM {determination}) d "
+        "ON d.publication_id = s.publication_id "
+        "UNION ALL "
+        f"SELECT {columns.format('NULL, d.stage_id')} FROM {span} s JOIN "
+        f"(SELECT DISTINCT publication_id, stage_id FROM {determination}) d "
+        "ON d.publication_id = s.publication_id"
+    )
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def recount(*, using=None):
@@ -272,19 +355,25 @@ _deferred = threading.local()
 @contextmanager
 def countries_rebuilt_once(*, using=None):
     """Within this block, ``rebuild`` collects the countries it would rebuild into
-    the set it yields (which the caller may add to); they are rebuilt once, together,
-    when the block ends without an error. For a writer that saves a publication and
-    then its determinations: rebuilding the countries at each step cost 25 ms each.
+    the set it yields (which the caller may add to), and the alerts whose facets it
+    would make; when the block ends without an error, the facets are made and the
+    countries rebuilt, once, together. For a writer that saves a publication and
+    then its determinations: the facets need the determinations, and rebuilding the
+    countries at each step cost 25 ms each.
     """
     outer = getattr(_deferred, "countries", None)
+    outer_alerts = getattr(_deferred, "alerts", None)
     countries = _deferred.countries = set()
+    alerts = _deferred.alerts = set()
     try:
         yield countries
     finally:
-        _deferred.countries = outer
-    if outer is not None:
-        outer.update(countries)  # an enclosing block rebuilds them
+        _deferred.countries, _deferred.alerts = outer, outer_alerts
+    if outer is not None:  # an enclosing block does it
+        outer.update(countries)
+        outer_alerts.update(alerts)
     else:
+        retag(alerts, using=using)
         rebuild_countries(countries, using=using)
 
 
@@ -343,20 +432,23 @@ def rebuild_all_countries(*, using=None):
     rebuild_countries(Country.objects.using(using).values_list("pk", flat=True), using=using)
 
 
-_after_load = {}  # database alias: (its outermost atomic block, countries loaded in it)
+# database alias: (its outermost atomic block, countries loaded in it, their alerts)
+_after_load = {}
 
 
 def rebuild_country_on_save(sender, instance, using=None, raw=False, **kwargs):
     """post_save receiver for PublishedDetermination (the workflow writes them in
-    bulk and rebuilds their countries itself).
+    bulk and rebuilds their countries and facets itself).
 
     loaddata saves them one row at a time (raw) in one transaction: each of its
-    countries is rebuilt once, when that transaction commits, not once per row (a
-    restore of 100,000 alerts has a million rows). Any other save rebuilds at once.
+    countries is rebuilt, and each alert's facets made, once, when that transaction
+    commits, not once per row (a restore of 100,000 alerts has a million rows). Any
+    other save does both at once.
     """
     using = using or router.db_for_write(CountrySpan)
     connection = transaction.get_connection(using)
     if not raw or not connection.in_atomic_block:
+        retag([instance.alert_id], using=using)
         rebuild_countries([instance.country_id], using=using)
         return
     # The transaction is told apart by its outermost atomic block (Django keeps the
@@ -365,12 +457,14 @@ def rebuild_country_on_save(sender, instance, using=None, raw=False, **kwargs):
     block = connection.atomic_blocks[0]
     entry = _after_load.get(using)
     if entry is None or entry[0] is not block:
-        entry = _after_load[using] = (block, set())
+        entry = _after_load[using] = (block, set(), set())
         transaction.on_commit(lambda: _rebuild_loaded(using, entry), using=using)
     entry[1].add(instance.country_id)
+    entry[2].add(instance.alert_id)
 
 
 def _rebuild_loaded(using, entry):
     if _after_load.get(using) is entry:
         del _after_load[using]
+    retag(entry[2], using=using)
     rebuild_countries(entry[1], using=using)

@@ -476,6 +476,77 @@ class LiveSpan(models.Model):
         return f"Publication {self.publication_id} current from {self.starts_at:%Y-%m-%d %H:%M} until {until}"
 
 
+class LiveFacet(models.Model):
+    """A country or a stage that a LiveSpan's publication rates, with the span's
+    times and the list's sort keys: one row per (span, country) and one per (span,
+    stage).
+
+    Derived by alerts/live_spans.py from the spans and the determinations whenever
+    either is written, for the spans that have not ended. Stored so that the alert
+    list filtered by a country or a stage reads that country's or stage's rows in
+    the list's order, instead of testing every current alert for a determination:
+    at 100,000 alerts a rare country with a level took 170 ms that way, the busiest
+    country's count 30 ms.
+    """
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
+    # No index of their own: the partial indexes below lead with them.
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    stage = models.ForeignKey(
+        "stages.Stage",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    issued_on = models.DateField()
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+
+    objects = SpanQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(country__isnull=False, stage__isnull=True)
+                | models.Q(country__isnull=True, stage__isnull=False),
+                name="live_facet_country_or_stage",
+            ),
+        ]
+        # In the list's order within a country or stage, and covering what the
+        # current() test and the level filter read, so that counting a stage's ~40,000
+        # current rows at 100,000 alerts reads the index alone (8 ms, not 30); SQLite
+        # has no covering indexes and ignores ``include``.
+        indexes = [
+            models.Index(
+                fields=["country", "-issued_on", "-starts_at", "-publication_id"],
+                condition=models.Q(country__isnull=False),
+                include=["ends_at", "alert", "level"],
+                name="live_facet_country",
+            ),
+            models.Index(
+                fields=["stage", "-issued_on", "-starts_at", "-publication_id"],
+                condition=models.Q(stage__isnull=False),
+                include=["ends_at", "alert", "level"],
+                name="live_facet_stage",
+            ),
+        ]
+
+    def __str__(self):
+        rated = f"country {self.country_id}" if self.country_id else f"stage {self.stage_id}"
+        return f"Publication {self.publication_id} rates {rated}"
+
+
 class LiveSpanCount(models.Model):
     """How many LiveSpans of a level have no end, scheduled ones included.
 

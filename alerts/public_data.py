@@ -37,6 +37,7 @@ from . import search
 from .models import (
     CountrySpan,
     Level,
+    LiveFacet,
     LiveSpan,
     LiveSpanCount,
     Publication,
@@ -108,6 +109,19 @@ def live_alerts(now=None):
     return LiveSpan.objects.current(now).order_by(*NEWEST_FIRST)
 
 
+def live_facets(now=None, *, country_id=None, stage_id=None):
+    """``live_alerts()`` of the alerts whose current publication rates the country
+    ``country_id`` (or, instead, any country at the stage ``stage_id``): rows of
+    LiveFacet, one per alert, in the same order, read from that country's or
+    stage's rows alone."""
+    facets = LiveFacet.objects.current(now)
+    if country_id is not None:
+        facets = facets.filter(country_id=country_id)
+    else:
+        facets = facets.filter(stage_id=stage_id)
+    return facets.order_by(*NEWEST_FIRST)
+
+
 def count_live(now=None, level=None):
     """How many alerts are live at ``now`` (of ``level``): ``live_alerts().count()``
     without counting them.
@@ -143,15 +157,16 @@ def count_live(now=None, level=None):
 
 
 def paginate(queryset, per_page, number, *, small=False, count=None, rows=list_rows):
-    """A page of ``queryset`` whose object_list holds ``rows(ids)`` of the page's ids:
-    list rows (``list_rows``) unless told otherwise (``items.for_ids``).
+    """A page of ``queryset`` (rows with a ``publication_id``: LiveSpans or LiveFacets)
+    whose object_list holds ``rows(ids)`` of the page's publication ids: list rows
+    (``list_rows``) unless told otherwise (``items.for_ids``).
 
     Three queries: the count, the page's ids, their rows. For a ``small`` queryset
     (a search's few hundred candidates, whose choice is the costly part) two: the
     page's ids come with the count of all of them, so the choice is made once.
     ``count``, when given, is the number of rows (from ``count_live``).
     """
-    paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
+    paginator = Paginator(queryset.values_list("publication_id", flat=True), per_page)
     if count is not None:
         paginator.count = count  # a cached property: set, it is not counted
     if small:
@@ -177,7 +192,7 @@ def _page_with_count(queryset, per_page, number):
     if number < 1 or offset > search.RANKED_MATCHES:
         return None  # a search has no more rows than that; get_page clamps
     rows = list(
-        queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
+        queryset.annotate(_total=Window(Count("pk"))).values_list("publication_id", "_total")[
             offset : offset + per_page
         ]
     )

@@ -19,8 +19,9 @@ title, summary or body sections, case-insensitively; rows are ordered by where t
 words were found (title, then summary, then body).
 
 Callers pass a queryset that already starts from ``Publication.objects.live()`` or
-``latest_live()``, or the lists' ``public_data.live_alerts()`` (LiveSpans, whose
-primary key is the publication's); search only narrows and orders it.
+``latest_live()``, or the lists' rows (``public_data.live_alerts()`` or
+``live_facets()``, which lead to one publication each by ``publication_id``);
+search only narrows and orders it.
 """
 
 import re
@@ -124,15 +125,16 @@ def search(queryset, text):
     if not has_terms(text):
         return queryset
     text = clean_query(text)
+    publication = _publication_id(queryset)
     if is_postgresql():
-        matches = queryset.filter(pk__in=StoredMatch(text))
+        matches = queryset.filter(**{f"{publication}__in": StoredMatch(text)})
     else:
         matches = _fallback_matches(queryset, text)
     order = queryset.query.order_by or _newest_last(queryset)
-    newest = matches.order_by(*order).values("pk")[: RANKED_MATCHES + 1]
-    candidates = queryset.filter(pk__in=newest)
+    newest = matches.order_by(*order).values(publication)[: RANKED_MATCHES + 1]
+    candidates = queryset.filter(**{f"{publication}__in": newest})
     if is_postgresql():
-        return candidates.annotate(rank=StoredRank(F("pk"), text)).order_by(
+        return candidates.annotate(rank=StoredRank(F(publication), text)).order_by(
             "-rank", *_newest_last(queryset)
         )
     return _rank_fallback(candidates, text)
@@ -151,7 +153,12 @@ def capped(count):
 
 def _newest_last(queryset):
     """The tie-break after rank: newest issued, then newest publication."""
-    return ("-issued_on", f"-{queryset.model._meta.pk.attname}")
+    return ("-issued_on", f"-{_publication_id(queryset)}")
+
+
+def _publication_id(queryset):
+    """The field of ``queryset``'s rows that holds the publication's id."""
+    return "pk" if queryset.model is Publication else "publication_id"
 
 
 def _words(text):

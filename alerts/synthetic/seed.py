@@ -101,10 +101,11 @@ def seed(
                 note_change()
             writer.analyze()
             if writer.touched:
-                # Written without saving models: the count of live alerts and each
-                # country's current determination are worked out once, from all the
-                # rows (with fresh statistics).
+                # Written without saving models: the count of live alerts, the spans'
+                # facets and each country's current determination are worked out
+                # once, from all the rows (with fresh statistics).
                 live_spans.recount()
+                live_spans.retag_all()
                 live_spans.rebuild_all_countries()
                 note_change()
     bar.close()

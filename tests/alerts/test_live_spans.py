@@ -7,13 +7,24 @@ was never withdrawn shows its highest-numbered publication that has gone live by
 
 import datetime
 import importlib
+from collections import defaultdict
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from alerts import live_spans, public_data, workflow
-from alerts.models import ChangeKind, Level, LiveSpan, LiveSpanCount, Publication, Withdrawal
+from alerts.models import (
+    ChangeKind,
+    Level,
+    LiveFacet,
+    LiveSpan,
+    LiveSpanCount,
+    Publication,
+    PublishedDetermination,
+    Withdrawal,
+)
+from stages.models import Country, Stage
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_reviewer
 
@@ -47,7 +58,25 @@ def assert_current_agrees(now):
     for level in Level.values:
         at_level = public_data.live_alerts(now).filter(level=level).count()
         assert public_data.count_live(now, level) == at_level, level
+    assert_facets_agree(now)
     return expected
+
+
+def assert_facets_agree(now):
+    """The rows a country or stage filter reads (LiveFacet) are, in the list's order,
+    the current alerts whose publication rates that country, or a country at that stage."""
+    newest_first = list(public_data.live_alerts(now).values_list("pk", flat=True))
+    rated = defaultdict(set)
+    for publication_id, country_id, stage_id in PublishedDetermination.objects.filter(
+        publication_id__in=newest_first
+    ).values_list("publication_id", "country_id", "stage_id"):
+        rated["country", country_id].add(publication_id)
+        rated["stage", stage_id].add(publication_id)
+    for kind, model in (("country", Country), ("stage", Stage)):
+        for pk in model.objects.values_list("pk", flat=True):
+            facets = public_data.live_facets(now, **{f"{kind}_id": pk})
+            expected = [p for p in newest_first if p in rated[kind, pk]]
+            assert list(facets.values_list("publication_id", flat=True)) == expected, (kind, pk)
 
 
 def update(alert, *, editor, reviewers, title, go_live_at=None):
@@ -130,13 +159,61 @@ def test_rebuilding_from_the_rows_gives_the_spans_the_workflow_wrote(alert, edit
     publish(alert, editor=editor, reviewers=reviewers)
     update(alert, editor=editor, reviewers=reviewers, title="Two", go_live_at=now + DAY)
     update(alert, editor=editor, reviewers=reviewers, title="Three")
-    written = spans()
+    written, written_facets = spans(), facets()
 
     LiveSpan.objects.all().delete()
+    LiveFacet.objects.all().delete()
     live_spans.rebuild([alert.pk])
 
     assert spans() == written
     assert len(written) == 3
+    assert facets() == written_facets
+    assert len(written_facets) == 3 * (2 + 3)  # Armenia and Azerbaijan; stages 8, 9, 10
+
+
+def test_the_migration_and_the_bulk_rebuild_fill_the_facets_the_workflow_wrote(
+    alert, editor, reviewers
+):
+    now = timezone.now()
+    publish(alert, editor=editor, reviewers=reviewers)
+    update(alert, editor=editor, reviewers=reviewers, title="Two", go_live_at=now + DAY)
+    gone = make_alert(author=editor, title="Withdrawn later")
+    publish(gone, editor=editor, reviewers=reviewers)
+    workflow.withdraw(alert=gone, user=reviewers[0], reason="Retracted.")
+    written = facets()
+    assert written
+
+    LiveFacet.objects.all().delete()
+    fill = importlib.import_module("alerts.migrations.0018_live_facet").FILL
+    with connection.cursor() as cursor:
+        cursor.execute(fill)
+    assert facets() == written
+
+    LiveFacet.objects.all().delete()
+    live_spans.retag_all()
+    assert facets() == written
+
+
+def test_determinations_saved_one_by_one_are_faceted_once_their_transaction_commits(
+    alert, editor, reviewers, django_capture_on_commit_callbacks
+):
+    from django.core import serializers
+
+    publication = publish(alert, editor=editor, reviewers=reviewers)
+    dumped = serializers.serialize(
+        "json", PublishedDetermination.objects.filter(publication=publication)
+    )
+    written = facets()
+    LiveFacet.objects.all().delete()
+
+    # As loaddata saves them: one row at a time, raw, in its transaction.
+    with django_capture_on_commit_callbacks(execute=True):
+        for row in serializers.deserialize("json", dumped):
+            row.save()
+        assert not LiveFacet.objects.exists()  # not yet: at the commit
+
+    assert facets() == written
+    assert_current_agrees(timezone.now())
 
 
 def test_the_migration_fills_the_same_spans_as_the_rule(alert, editor, reviewers):
@@ -163,6 +240,20 @@ def spans():
             "publication_id", "alert_id", "starts_at", "ends_at", "issued_on", "level"
         )
     )
+
+
+def facets():
+    rows = LiveFacet.objects.values_list(
+        "publication_id",
+        "alert_id",
+        "country_id",
+        "stage_id",
+        "starts_at",
+        "ends_at",
+        "issued_on",
+        "level",
+    )
+    return sorted(rows, key=lambda r: (r[0], r[2] or 0, r[3] or 0))
 
 
 def test_the_command_repairs_spans_of_publications_written_without_the_models(

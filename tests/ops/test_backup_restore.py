@@ -12,7 +12,7 @@ from reversion.models import Revision, Version
 # Kept in one place so the docs and the test agree on what a backup leaves out.
 from alerts import public_data
 from alerts.backup import DUMP_EXCLUDES
-from alerts.models import LiveSpan, Publication, WorkflowEvent
+from alerts.models import LiveFacet, LiveSpan, Publication, WorkflowEvent
 from tests.builders import edit_alert
 
 
@@ -46,6 +46,10 @@ def inventory():
         "spans": LiveSpan.objects.count(),
         # So is the kept count of live alerts, moved as the spans are rebuilt.
         "live_count": public_data.count_live(),
+        # So are the facets the country and stage filters read, made as they load.
+        "facets": sorted(
+            (f.publication_id, f.country_id or 0, f.stage_id or 0) for f in LiveFacet.objects.all()
+        ),
         # So are CountrySpans: rebuilt as the determinations load.
         "countries_current": [
             (d.country.slug, [s.number for s in d.stages], d.publication_id)
@@ -66,6 +70,7 @@ def test_dumpdata_and_loaddata_round_trip_the_whole_editorial_record(settings, t
     before = inventory()
     assert before["counts"]["alerts.Publication"] == 1
     assert before["countries_current"], "the demo alert rates countries"
+    assert before["facets"], "its publication rates countries at stages"
     assert len(before["events"]) == 3
 
     dump = tmp_path / "backup.json"

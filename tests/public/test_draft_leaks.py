@@ -201,6 +201,21 @@ def test_searches_and_filters_for_hidden_words_find_nothing(client, planted):
             assert_no_hidden_words(url, body, echo=country)
 
 
+def test_filtering_by_a_country_or_stage_shared_with_hidden_alerts_shows_only_live_ones(
+    client, planted
+):
+    # Every planted alert rates Armenia at stage 3 and its own country at stage 7:
+    # these filters read rows (LiveFacets) that hidden, scheduled and withdrawn
+    # alerts' publications have too.
+    for query in ["?country=armenia", "?stage=3", "?stage=7", "?country=armenia&stage=3"]:
+        url = reverse("public:alert_list") + query
+        body = body_of(client.get(url))
+        assert "2 alerts" in body, url
+        assert LIVE[0].capitalize() in body, url
+        assert LIVE[1].capitalize() in body, url
+        assert_no_hidden_words(url, body)
+
+
 def test_guessing_addresses_of_hidden_alerts_reveals_nothing(client, planted):
     for n in range(1, 6):
         slug = f"hidden-{n}"
