@@ -172,6 +172,11 @@ class Scale:
         self.measure(
             f"list ?country= (busiest, {busiest_n} det.)", f"/alerts/?country={busiest}", target=t
         )
+        self.measure(
+            f"list ?country= (quietest, {quiet_n} det.)&level=1",
+            f"/alerts/?country={quiet}&level=1",
+            target=t,
+        )
         self.measure("list ?level=3", "/alerts/?level=3", target=t)
         self.measure("list ?stage=10", "/alerts/?stage=10", target=t)
         self.measure("list ?issued_after=2020-01-01", "/alerts/?issued_after=2020-01-01", target=t)
