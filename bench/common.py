@@ -84,6 +84,8 @@ class Gunicorn:
                 PYTHON,
                 "-m",
                 "gunicorn",
+                "--config",
+                "config/gunicorn.py",  # as deployed (docs/deploy.md)
                 "config.wsgi:application",
                 "--workers",
                 str(self.workers),

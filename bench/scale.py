@@ -5,7 +5,9 @@
 
 Requests go through Django's test Client in this process, so the full middleware
 stack runs and the time is the server's alone (no network, no load generator).
-Settings are production's (DEBUG off). Each page is requested --repeat times:
+Settings are production's (DEBUG off), and, as in each gunicorn worker
+(config/gunicorn.py), the objects made at start-up are frozen out of the garbage
+collector's sight (--no-freeze leaves them). Each page is requested --repeat times:
 
 - "cold": the cache is cleared before every request (what a page costs when it
   is not cached: the first reader after a new publication, or a miss);
@@ -429,7 +431,8 @@ def print_row(row):
 def header(args, count):
     print(
         f"\nScale — {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {machine()}; load average "
-        f"{loadavg()[0]:.2f}; {count:,} synthetic alerts; in-process Django test Client, DEBUG off.\n"
+        f"{loadavg()[0]:.2f}; {count:,} synthetic alerts; in-process Django test Client, DEBUG off"
+        f"{'' if args.no_freeze else ', start-up objects frozen as in config/gunicorn.py'}.\n"
         "Times in ms. 'cold': cache cleared before each request; 'warm': cache left alone.\n"
     )
     print(
@@ -458,6 +461,12 @@ def main(argv=None):
         help="PostgreSQL statement_timeout (seconds) for this process, so no page runs forever.",
     )
     parser.add_argument("--only", nargs="*", help="Only rows whose name contains one of these.")
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="Leave the objects made at start-up to the garbage collector (the workers "
+        "freeze them: config/gunicorn.py).",
+    )
     parser.add_argument("--json", help="Also write the results to this file.")
     args = parser.parse_args(argv)
 
@@ -482,6 +491,11 @@ def main(argv=None):
                 f"python manage.py seed_synthetic --alerts {args.min_alerts} (or pass --min-alerts)."
             )
         scale = Scale(args)
+        if not args.no_freeze:
+            # What each gunicorn worker does once it has loaded the site.
+            from config.gunicorn import post_worker_init
+
+            post_worker_init(worker=None)
         header(args, count)
         load_before = loadavg()
         scale.public_pages()
