@@ -85,13 +85,7 @@ def rebuild(alert_ids, *, using=None, countries=True):
     alert_ids = set(alert_ids)
     using = using or router.db_for_write(LiveSpan)
     with transaction.atomic(using=using):
-        list(
-            Alert.objects.using(using)
-            .select_for_update()
-            .filter(pk__in=alert_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        _lock_alerts(alert_ids, using)
         withdrawn = set(
             Withdrawal.objects.using(using)
             .filter(alert_id__in=alert_ids)
@@ -137,6 +131,16 @@ def rebuild(alert_ids, *, using=None, countries=True):
             rebuild_countries(rated, using=using)
 
 
+def _lock_alerts(alert_ids, using):
+    list(
+        Alert.objects.using(using)
+        .select_for_update()
+        .filter(pk__in=alert_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def retag(alert_ids, *, using=None):
     """Replace the LiveFacets of the alerts ``alert_ids`` with what their spans and
     determinations say now: for each span, one row per country its publication
@@ -145,13 +149,7 @@ def retag(alert_ids, *, using=None):
     alert_ids = sorted(set(alert_ids))
     with transaction.atomic(using=using):
         # Locked like rebuild locks them (a no-op inside it): loaddata retags at commit.
-        list(
-            Alert.objects.using(using)
-            .select_for_update()
-            .filter(pk__in=alert_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        _lock_alerts(alert_ids, using)
         spans = {s.pk: s for s in LiveSpan.objects.using(using).filter(alert_id__in=alert_ids)}
         rated = (
             PublishedDetermination.objects.using(using)

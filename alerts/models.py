@@ -410,7 +410,7 @@ class Withdrawal(ImmutableModel):
 
 class SpanQuerySet(models.QuerySet):
     """Rows that hold from ``starts_at`` until ``ends_at`` (open-ended when None),
-    for an alert: LiveSpan and CountrySpan."""
+    for an alert: LiveSpan, LiveFacet and CountrySpan."""
 
     def holding(self, now=None):
         """The rows whose time includes ``now``, whatever became of their alert."""
@@ -427,7 +427,24 @@ class SpanQuerySet(models.QuerySet):
         return self.holding(now).filter(~models.Exists(withdrawn))
 
 
-class LiveSpan(models.Model):
+class ListedSpan(models.Model):
+    """What the public list sorts, filters and counts a current publication by: the
+    span's times and, copied from the publication, which never changes, its issue
+    date and level (so that lists never read publications to choose their rows)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    issued_on = models.DateField()
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+
+    objects = SpanQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class LiveSpan(ListedSpan):
     """When a publication is its alert's current public version: from ``starts_at``
     until ``ends_at`` (open-ended when None).
 
@@ -442,15 +459,6 @@ class LiveSpan(models.Model):
     publication = models.OneToOneField(
         Publication, on_delete=models.CASCADE, primary_key=True, related_name="live_span"
     )
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True)
-    # Copied from the publication, which never changes, so the public list sorts,
-    # filters and counts here without reading publications.
-    issued_on = models.DateField()
-    level = models.PositiveSmallIntegerField(choices=Level.choices)
-
-    objects = SpanQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -476,13 +484,13 @@ class LiveSpan(models.Model):
         return f"Publication {self.publication_id} current from {self.starts_at:%Y-%m-%d %H:%M} until {until}"
 
 
-class LiveFacet(models.Model):
+class LiveFacet(ListedSpan):
     """A country or a stage that a LiveSpan's publication rates, with the span's
     times and the list's sort keys: one row per (span, country) and one per (span,
     stage).
 
     Derived by alerts/live_spans.py from the spans and the determinations whenever
-    either is written, for the spans that have not ended. Stored so that the alert
+    either is written, for every span. Stored so that the alert
     list filtered by a country or a stage reads that country's or stage's rows in
     the list's order, instead of testing every current alert for a determination:
     at 100,000 alerts a rare country with a level took 170 ms that way, the busiest
@@ -490,7 +498,6 @@ class LiveFacet(models.Model):
     """
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
     # No index of their own: the partial indexes below lead with them.
     country = models.ForeignKey(
         Country,
@@ -508,12 +515,6 @@ class LiveFacet(models.Model):
         related_name="+",
         db_index=False,
     )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True)
-    issued_on = models.DateField()
-    level = models.PositiveSmallIntegerField(choices=Level.choices)
-
-    objects = SpanQuerySet.as_manager()
 
     class Meta:
         constraints = [
