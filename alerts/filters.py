@@ -108,8 +108,11 @@ class AlertFilter(django_filters.FilterSet):
         label="Issued on or before", field_name="issued_on", lookup_expr="lte", widget=DateInput
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, now=None, **kwargs):
+        """``queryset`` is ``public_data.live_alerts(now)``: a country or a stage
+        filter reads the same alerts from ``public_data.live_facets(now)`` instead."""
         super().__init__(*args, **kwargs)
+        self.now = now
         # Read each list of choices once: a callable would be called again by
         # validation and by rendering, one query each time.
         countries, stages, self.country_ids = filter_choices()
@@ -120,14 +123,12 @@ class AlertFilter(django_filters.FilterSet):
         return queryset  # applied in filter_queryset
 
     def filter_queryset(self, queryset):
-        """``queryset`` (``public_data.live_alerts()``) filtered; with a country or a
-        stage, the same alerts are read from that country's or stage's LiveFacets."""
         country = self.form.cleaned_data.get("country")
         stage = self.form.cleaned_data.get("stage")
         if country:
-            queryset = public_data.live_facets(country_id=self.country_ids[country])
+            queryset = public_data.live_facets(self.now, country_id=self.country_ids[country])
         elif stage:
-            queryset = public_data.live_facets(stage_id=int(stage))
+            queryset = public_data.live_facets(self.now, stage_id=int(stage))
         queryset = super().filter_queryset(queryset)
         if country and stage:
             # Both: the same determination rates the country at the stage.

@@ -9,10 +9,13 @@ published and kept in PublicationItem; home, the list, search results and the fe
 read them by id.
 
 Like the content (alerts/rendering.py), an item is tagged with its *renderer*: a
-digest of the item template, this module and the content's renderer (which covers
-the Markdown code and libraries). An item made by another renderer, or missing (a
-bulk-loaded or restored database), is made again when a list needs it, or ahead of
-time by ``manage.py render_publications``.
+digest of the item template, this module, the query that loads what it shows, the
+level names and the content's renderer (which covers the Markdown code and
+libraries). An item made by another renderer, or missing (a bulk-loaded or restored
+database), is made again when a list needs it, or ahead of time by ``manage.py
+render_publications``. Not covered, as for the content: the URLconf (the item links
+the alert's page), TIME_ZONE (its dates) and Django; after changing those, run
+``render_publications --force``.
 """
 
 import functools
@@ -25,7 +28,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from . import public_data, rendering
-from .models import ChangeKind, Publication, PublicationItem
+from .models import ChangeKind, Level, Publication, PublicationItem
 from .templatetags import page_tags
 from .text import render_markdown
 
@@ -39,8 +42,9 @@ def renderer():
     """A digest of everything that shapes a stored item."""
     digest = hashlib.sha256(rendering.renderer().encode())
     digest.update(get_template(ITEM_TEMPLATE).template.source.encode())
-    for module in (sys.modules[__name__], page_tags):
-        digest.update(inspect.getsource(module).encode())
+    for source in (sys.modules[__name__], page_tags, public_data.for_lists):
+        digest.update(inspect.getsource(source).encode())
+    digest.update(repr((public_data.LIST_FIELDS, Level.choices)).encode())
     return digest.hexdigest()[:16]
 
 

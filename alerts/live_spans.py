@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from itertools import groupby
 from operator import attrgetter, itemgetter
 
-from django.db import connection, connections, router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -141,73 +141,69 @@ def _lock_alerts(alert_ids, using):
     )
 
 
+# Alerts per statement when facets are made again: a restore retags every alert it
+# loaded, and SQLite takes at most 32,766 parameters.
+RETAG_BATCH = 1000
+
+
 def retag(alert_ids, *, using=None):
     """Replace the LiveFacets of the alerts ``alert_ids`` with what their spans and
     determinations say now: for each span, one row per country its publication
     rates and one per stage."""
     using = using or router.db_for_write(LiveFacet)
     alert_ids = sorted(set(alert_ids))
-    with transaction.atomic(using=using):
-        # Locked like rebuild locks them (a no-op inside it): loaddata retags at commit.
-        _lock_alerts(alert_ids, using)
-        spans = {s.pk: s for s in LiveSpan.objects.using(using).filter(alert_id__in=alert_ids)}
-        rated = (
-            PublishedDetermination.objects.using(using)
-            .filter(publication_id__in=list(spans))
-            .values_list("publication_id", "country_id", "stage_id")
-        )
-        keys = set()
-        for publication_id, country_id, stage_id in rated:
-            keys.add((publication_id, country_id, None))
-            keys.add((publication_id, None, stage_id))
-        facets = [
-            LiveFacet(
-                publication_id=publication_id,
-                alert_id=spans[publication_id].alert_id,
-                country_id=country_id,
-                stage_id=stage_id,
-                starts_at=spans[publication_id].starts_at,
-                ends_at=spans[publication_id].ends_at,
-                issued_on=spans[publication_id].issued_on,
-                level=spans[publication_id].level,
-            )
-            for publication_id, country_id, stage_id in sorted(
-                keys, key=lambda k: (k[0], k[1] or 0, k[2] or 0)
-            )
-        ]
-        LiveFacet.objects.using(using).filter(alert_id__in=alert_ids).delete()
-        LiveFacet.objects.using(using).bulk_create(facets)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        for start in range(0, len(alert_ids), RETAG_BATCH):
+            batch = alert_ids[start : start + RETAG_BATCH]
+            # Locked like rebuild locks them (a no-op inside it): loaddata retags at
+            # commit. In id order, batch after batch, as everywhere else.
+            _lock_alerts(batch, using)
+            LiveFacet.objects.using(using).filter(alert_id__in=batch).delete()
+            cursor.execute(*facets_sql(using, batch))
 
 
 def retag_all(*, using=None):
     """Every span's LiveFacets, made again in two statements (after a bulk write)."""
     using = using or router.db_for_write(LiveFacet)
+    facet = connections[using].ops.quote_name(LiveFacet._meta.db_table)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table(LiveFacet)}")
-        cursor.execute(retag_all_sql())
+        if connections[using].vendor == "postgresql":
+            # A publisher retagging its alert meanwhile waits, then replaces what this
+            # wrote for it; without the lock its delete could miss rows inserted here
+            # from its alert's old spans.
+            cursor.execute(f"LOCK TABLE {facet} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {facet}")
+        cursor.execute(*facets_sql(using))
 
 
-def retag_all_sql():
-    """INSERT of every span's facets (also migration 0018's fill, frozen there)."""
+def facets_sql(using, alert_ids=None):
+    """(SQL, parameters): INSERT the facets of the spans of ``alert_ids`` (of every
+    span when None). Migration 0018 keeps its own copy of the whole-table form."""
+    connection = connections[using]
     facet, span, determination = (
-        _table(model) for model in (LiveFacet, LiveSpan, PublishedDetermination)
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (LiveFacet, LiveSpan, PublishedDetermination)
     )
-    columns = "s.publication_id, s.alert_id, {}, s.starts_at, s.ends_at, s.issued_on, s.level"
-    return (
+    # Typed: under DISTINCT, PostgreSQL would make a bare NULL text.
+    no_country, no_stage = (
+        f"CAST(NULL AS {LiveFacet._meta.get_field(name).cast_db_type(connection)})"
+        for name in ("country", "stage")
+    )
+    where, params = "", []
+    if alert_ids is not None:
+        where = f" WHERE s.alert_id IN ({', '.join(['%s'] * len(alert_ids))})"
+        params = list(alert_ids)
+    select = (
+        "SELECT DISTINCT s.publication_id, s.alert_id, {}, s.starts_at, s.ends_at, "
+        f"s.issued_on, s.level FROM {span} s JOIN {determination} d "
+        f"ON d.publication_id = s.publication_id{where}"
+    )
+    sql = (
         f"INSERT INTO {facet} (publication_id, alert_id, country_id, stage_id, starts_at, "
-        "ends_at, issued_on, level) "
-        f"SELECT {columns.format('d.country_id, NULL')} FROM {span} s JOIN "
-        f"(SELECT DISTINCT publication_id, country_id FROM {determination}) d "
-        "ON d.publication_id = s.publication_id "
-        "UNION ALL "
-        f"SELECT {columns.format('NULL, d.stage_id')} FROM {span} s JOIN "
-        f"(SELECT DISTINCT publication_id, stage_id FROM {determination}) d "
-        "ON d.publication_id = s.publication_id"
+        f"ends_at, issued_on, level) {select.format(f'd.country_id, {no_stage}')} "
+        f"UNION ALL {select.format(f'{no_country}, d.stage_id')}"
     )
-
-
-def _table(model):
-    return connection.ops.quote_name(model._meta.db_table)
+    return sql, params * 2
 
 
 def recount(*, using=None):
@@ -462,7 +458,12 @@ def rebuild_country_on_save(sender, instance, using=None, raw=False, **kwargs):
 
 
 def _rebuild_loaded(using, entry):
+    from .public_cache import note_change
+
     if _after_load.get(using) is entry:
         del _after_load[using]
     retag(entry[2], using=using)
     rebuild_countries(entry[1], using=using)
+    # The publications' own saves moved the page cache's generation at commit,
+    # before this: pages made in between may lack these rows.
+    note_change()

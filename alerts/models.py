@@ -523,6 +523,18 @@ class LiveFacet(ListedSpan):
                 | models.Q(country__isnull=True, stage__isnull=False),
                 name="live_facet_country_or_stage",
             ),
+            # A span rates a country, or a stage, once: a second row would list its
+            # alert twice.
+            models.UniqueConstraint(
+                fields=["publication", "country"],
+                condition=models.Q(country__isnull=False),
+                name="live_facet_one_per_country",
+            ),
+            models.UniqueConstraint(
+                fields=["publication", "stage"],
+                condition=models.Q(stage__isnull=False),
+                name="live_facet_one_per_stage",
+            ),
         ]
         # In the list's order within a country or stage, and covering what the
         # current() test and the level filter read, so that counting a stage's ~40,000

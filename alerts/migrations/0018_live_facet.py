@@ -4,8 +4,8 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 # The facets of every span already written, as alerts/live_spans.py makes them
-# (retag_all_sql, frozen here as it was: the migration must not change with that
-# module). Set-based and portable to SQLite; ~1.2 million rows at 100,000 alerts.
+# (facets_sql, frozen here as it was: the migration must not change with that
+# module). Set-based and portable to SQLite; ~1.4 million rows at 100,000 alerts.
 FILL = """
 INSERT INTO alerts_livefacet
        (publication_id, alert_id, country_id, stage_id, starts_at, ends_at, issued_on, level)

@@ -10,7 +10,7 @@ import importlib
 from collections import defaultdict
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from alerts import live_spans, public_data, workflow
@@ -18,6 +18,7 @@ from alerts.models import (
     ChangeKind,
     Level,
     LiveFacet,
+    LiveSetCounter,
     LiveSpan,
     LiveSpanCount,
     Publication,
@@ -206,6 +207,8 @@ def test_determinations_saved_one_by_one_are_faceted_once_their_transaction_comm
     written = facets()
     LiveFacet.objects.all().delete()
 
+    generation = LiveSetCounter.objects.get().value
+
     # As loaddata saves them: one row at a time, raw, in its transaction.
     with django_capture_on_commit_callbacks(execute=True):
         for row in serializers.deserialize("json", dumped):
@@ -214,6 +217,28 @@ def test_determinations_saved_one_by_one_are_faceted_once_their_transaction_comm
 
     assert facets() == written
     assert_current_agrees(timezone.now())
+    # Pages cached before the facets existed are not served any longer.
+    assert LiveSetCounter.objects.get().value > generation
+
+
+def test_many_alerts_are_faceted_batch_by_batch_the_same(editor, reviewers, monkeypatch):
+    for n in range(3):
+        publish(make_alert(author=editor, title=f"Batch {n}"), editor=editor, reviewers=reviewers)
+    written = facets()
+    monkeypatch.setattr(live_spans, "RETAG_BATCH", 2)
+
+    live_spans.retag(Publication.objects.values_list("alert_id", flat=True))
+
+    assert facets() == written
+
+
+def test_a_span_rates_a_country_or_a_stage_once(alert, editor, reviewers):
+    publish(alert, editor=editor, reviewers=reviewers)
+    for kind in ("country", "stage"):
+        row = LiveFacet.objects.filter(**{f"{kind}__isnull": False}).first()
+        row.pk = None
+        with pytest.raises(IntegrityError), transaction.atomic():
+            row.save()
 
 
 def test_the_migration_fills_the_same_spans_as_the_rule(alert, editor, reviewers):

@@ -126,3 +126,28 @@ def test_render_publications_renders_entries_with_the_rest(editor, publication):
     PublicationItem.objects.all().delete()
     call_command("render_publications", "--no-progress")
     assert stored(publication).html == as_rendered_per_request(publication)
+
+
+def test_editors_markup_is_escaped_or_sanitised_in_the_stored_entries(editor):
+    publication = publish_alert(
+        editor,
+        title="<script>alert('title')</script> Crisis",
+        slug="hostile-entry",
+        summary="A summary <script>alert('summary')</script> [1] <img src=x onerror=alert(2)>",
+    )
+    row = stored(publication)
+
+    for html in (row.html, row.entry_html):
+        assert "<script" not in html
+        assert "<img" not in html  # the list shows it as text; the feed drops it
+    assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt; Crisis" in row.html
+
+
+def test_the_entries_renderer_follows_the_item_template(monkeypatch):
+    before = items.renderer()
+    items.renderer.cache_clear()
+    monkeypatch.setattr(items, "ITEM_TEMPLATE", "public/_alert_head.html")
+    try:
+        assert items.renderer() != before
+    finally:
+        items.renderer.cache_clear()

@@ -5,7 +5,8 @@ from alerts import live_spans
 
 class Command(BaseCommand):
     help = (
-        "Rebuild which publication of each alert is current (LiveSpan, alerts/live_spans.py) "
+        "Rebuild which publication of each alert is current (LiveSpan, alerts/live_spans.py), "
+        "the countries and stages each rates (LiveFacet, for the list's filters) "
         "and each country's current determination (CountrySpan) from the publications, "
         "determinations and withdrawals. Saving them through the models keeps these "
         "up to date; run it after anything wrote them otherwise (raw SQL, a data migration, "

@@ -33,7 +33,8 @@ class Command(BaseCommand):
             "--force",
             action="store_true",
             help="Render again even what the current renderer made (after changing what "
-            "its digest does not cover: see alerts/rendering.py and alerts/pages.py).",
+            "its digest does not cover: see alerts/rendering.py, alerts/items.py and "
+            "alerts/pages.py).",
         )
         parser.add_argument(
             "--only",
