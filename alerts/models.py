@@ -1,5 +1,6 @@
 import reversion
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -73,6 +74,34 @@ class Alert(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        taken = slug_taken(self.slug, alert_id=self.pk)
+        if taken:
+            raise ValidationError({"slug": taken})
+
+
+def slug_taken(slug, *, alert_id):
+    """Why ``slug`` cannot be the public address of alert ``alert_id``, or "".
+
+    An address that has been published stays with its alert for good, withdrawn or
+    renamed: links to it (in lists, citations, other sites) and the redirect from an
+    old name must keep reaching that alert, never another one.
+    """
+    other = (
+        Publication.objects.filter(slug=slug)
+        .exclude(alert_id=alert_id)
+        .order_by("-go_live_at")
+        .values_list("title", flat=True)
+        .first()
+    )
+    if other is None:
+        return ""
+    return (
+        f"The address /alerts/{slug}/ belongs to another alert that has been published "
+        f"(“{other}”). Choose another slug."
+    )
 
 
 @reversion.register()

@@ -30,6 +30,7 @@ from .models import (
     Submission,
     Withdrawal,
     WorkflowEvent,
+    slug_taken,
 )
 from .roles import REVIEWERS
 from .snapshot import build_snapshot, snapshot_hash, snapshot_queryset, text_fields
@@ -281,6 +282,11 @@ def submit(*, alert, user, change_note="", change_kind=None, go_live_at=None):
         problems = submission_problems(snapshot)
         if problems:
             raise WorkflowError("This alert cannot be submitted yet: " + " ".join(problems))
+        # Not asked again at approval: a submission stays approvable only while the
+        # working copy is unchanged, and working copies' slugs are unique.
+        taken = slug_taken(snapshot["slug"], alert_id=alert.pk)
+        if taken:
+            raise WorkflowError(taken)
         published_before = alert.publications.exists()
         change_note = (change_note or "").strip()
         if published_before:
@@ -377,6 +383,7 @@ def approve(*, submission, user, comment=""):
         refusal = approval_refusal(user, submission)
         if refusal:
             raise WorkflowError(refusal)
+        _escalate_if_raised_now(submission, alert)
         comment = (comment or "").strip()
         Approval.objects.create(submission=submission, reviewer=user, comment=comment)
         approvals = list(submission.approvals.select_related("reviewer"))
@@ -415,6 +422,21 @@ def approve(*, submission, user, comment=""):
             [submission.submitted_by.email],
         )
     return publication
+
+
+def _escalate_if_raised_now(submission, alert):
+    """Ask for two approvals if the submission escalates what is public now.
+
+    Escalations are measured against what is public, which may have moved since the
+    submission was made (another alert corrected a country's stage down, a scheduled
+    publication went live): the rule follows what publishing would do now. It only
+    ever tightens; a submission told it needs two approvals keeps needing them.
+    """
+    reasons = escalations(submission.snapshot, alert)
+    if reasons and submission.approvals_required < 2:
+        submission.approvals_required = 2
+        submission.escalation_reasons = reasons
+        submission.save(update_fields=["approvals_required", "escalation_reasons"])
 
 
 def _publish(*, alert, submission, approvals):

@@ -4,6 +4,7 @@ from django.urls import reverse
 from alerts.models import Alert
 from tests.alerts.admin_forms import alert_form_data, existing_rows
 from tests.alerts.helpers import assert_version_count, versions_of
+from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_country, make_source, make_user
 
 
@@ -54,6 +55,25 @@ def test_save_with_a_dangling_marker_is_refused_naming_field_and_marker(editor_c
     assert "Background cites [7], but the alert has no citation 7" in page
     alert.refresh_from_db()
     assert "[7]" not in alert.background
+    assert_version_count(alert, 1)
+
+
+def test_saving_under_an_address_another_alert_was_published_under_is_refused(
+    editor_client, editor, alert
+):
+    elsewhere = make_alert(author=editor, title="Published elsewhere", slug="taken-address")
+    publish(elsewhere, editor=editor)
+    edit_alert(elsewhere, user=editor, slug="moved-on")  # its publication keeps the address
+    data = alert_form_data(
+        alert, countries=alert.countries.all(), inlines=existing_rows(alert), slug="taken-address"
+    )
+
+    response = editor_client.post(change_url(alert), data)
+
+    assert response.status_code == 200
+    assert "/alerts/taken-address/ belongs to another alert" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.slug != "taken-address"
     assert_version_count(alert, 1)
 
 

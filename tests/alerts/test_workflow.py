@@ -109,6 +109,39 @@ def test_after_publication_a_change_note_and_kind_are_required(published, alert,
     assert submission.change_kind == ChangeKind.CORRECTION
 
 
+def test_an_address_another_alert_was_published_under_cannot_be_taken(editor, reviewers):
+    first = make_alert(author=editor, title="First", slug="caucasus")
+    publish(first, editor=editor, reviewers=reviewers)
+    # Renamed in its working copy, and then published under the new name: the old
+    # address now redirects to it, and must keep doing so.
+    edit_alert(first, user=editor, slug="caucasus-2020")
+    second = make_alert(author=editor, title="Second", slug="caucasus")
+
+    assert_refused(
+        "/alerts/caucasus/ belongs to another alert", workflow.submit, alert=second, user=editor
+    )
+
+    publish(
+        first,
+        editor=editor,
+        reviewers=reviewers,
+        change_kind=ChangeKind.UPDATE,
+        change_note="New address.",
+    )
+    assert_refused("“First”", workflow.submit, alert=second, user=editor)
+    assert not second.publications.exists()
+
+
+def test_an_alert_may_go_back_to_an_address_it_published_under(published, alert, editor):
+    old = alert.slug
+    edit_alert(alert, user=editor, slug=f"{old}-renamed")
+    edit_alert(alert, user=editor, slug=old)
+    submission = workflow.submit(
+        alert=alert, user=editor, change_kind=ChangeKind.UPDATE, change_note="Same address."
+    )
+    assert submission.snapshot["slug"] == old
+
+
 # --- Review --------------------------------------------------------------------------
 
 
@@ -180,6 +213,41 @@ def test_raising_a_countrys_highest_stage_needs_two_approvers(published, alert, 
     )
     assert submission.approvals_required == 2
     assert "raises armenia's highest stage from 8 to 9" in submission.escalation_reasons
+
+
+def test_escalation_is_measured_again_at_approval_against_what_is_public_then(editor):
+    rev_a, rev_b, rev_c = make_reviewer(), make_reviewer(), make_reviewer()
+    other = make_alert(
+        author=editor, title="Other", countries=("Armenia",), ratings={"Armenia": [9]}
+    )
+    publish(other, editor=editor, reviewers=[rev_a, rev_b])
+    rising = make_alert(
+        author=editor, title="Rising", countries=("Armenia",), ratings={"Armenia": [9]}
+    )
+    submission = workflow.submit(alert=rising, user=editor)
+    assert submission.approvals_required == 1  # Armenia is at 9 already
+
+    # Before anyone reviews it, the other alert is corrected: Armenia is at 5.
+    with revision(user=editor, comment="Stage 9 was wrong"):
+        rating = other.ratings.get()
+        rating.stage_id = 5
+        rating.save()
+        other.save()
+    publish(
+        other,
+        editor=editor,
+        reviewers=[rev_c],
+        change_kind=ChangeKind.CORRECTION,
+        change_note="Armenia is at stage 5.",
+    )
+
+    assert workflow.approve(submission=submission, user=rev_a) is None
+    assert_state(rising, "awaiting_second_approval")
+    submission.refresh_from_db()
+    assert submission.approvals_required == 2
+    assert submission.escalation_reasons == ["raises armenia's highest stage from 5 to 9"]
+    publication = workflow.approve(submission=submission, user=rev_b)
+    assert len(publication.approvers) == 2
 
 
 def test_a_non_escalating_update_needs_one_approver(published, alert, editor):
