@@ -7,6 +7,7 @@ or ``LiveSpan.objects.current()``, the two definitions in alerts/models.py).
 
 import csv
 
+from django.core.validators import slug_re
 from django.http import JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -238,6 +239,11 @@ def determination_rows(country_slug=None):
 
 @require_safe
 def determinations_csv(request):
+    only = request.GET.get("country") or None  # an empty choice, as in the list's filters
+    # Checked before the response starts: once the header row is out, an error in the
+    # query could only cut the file short.
+    if only is not None and not slug_re.fullmatch(only):
+        return _error(request, 400, "bad_country", "country must be a country's slug.")
     writer = csv.writer(_Echo())
 
     def lines():
@@ -252,7 +258,7 @@ def determinations_csv(request):
             number,
             kind,
             when,
-        ) in determination_rows(request.GET.get("country")).iterator(chunk_size=2000):
+        ) in determination_rows(only).iterator(chunk_size=2000):
             yield writer.writerow(
                 [
                     safe_cell(country),

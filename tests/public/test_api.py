@@ -144,6 +144,25 @@ def test_csv_can_be_limited_to_one_country(client, updated, withdrawn):
     ]
 
 
+@pytest.mark.parametrize("country", ["a\x00b", "armenia;x", "arménie"])
+def test_csv_refuses_a_country_that_is_not_a_slug_before_sending_a_row(client, updated, country):
+    response = client.get(reverse("public:api_determinations_csv"), {"country": country})
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_country"
+
+
+def test_csv_with_an_empty_country_is_every_country(client, updated):
+    everything = body_of(client.get(reverse("public:api_determinations_csv")))
+    response = client.get(reverse("public:api_determinations_csv") + "?country=")
+    assert body_of(response) == everything
+
+
+def test_csv_of_a_country_without_determinations_is_the_header_alone(client, updated):
+    response = client.get(reverse("public:api_determinations_csv") + "?country=atlantis")
+    assert response.status_code == 200
+    assert list(csv.DictReader(io.StringIO(body_of(response)))) == []
+
+
 def test_csv_cells_cannot_become_spreadsheet_formulas(client, editor):
     publish_alert(editor, title="Formula country", countries=("=HYPERLINK(1)",))
     rows = read_csv(client)
