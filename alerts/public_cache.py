@@ -36,8 +36,11 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
+import django
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core import checks
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
@@ -52,7 +55,6 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from . import pages
 from .models import LiveSetCounter, Publication
 from .public_data import publication_for_page
 
@@ -269,11 +271,49 @@ def _digest(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# What a public page is made by besides the data: the project's templates and code.
+SITE_SOURCES = ("templates", "alerts", "stages", "sources", "config")
+SITE_SUFFIXES = (".py", ".html", ".txt", ".xml")
+
+
+def _site_files():
+    base = Path(settings.BASE_DIR)
+    return sorted(
+        path
+        for root in SITE_SOURCES
+        for path in (base / root).rglob("*")
+        if path.suffix in SITE_SUFFIXES and path.is_file()
+    )
+
+
+def _read(path):
+    return path.read_bytes()
+
+
+@functools.cache
+def site_version():
+    """A digest of what makes the public pages: every template and module, Django, static files.
+
+    Part of every validator and kept response's key, so that after a deploy that
+    changes how any page looks (a list template, a view, a security fix) no browser,
+    CDN or other app process is told its old copy is still current. Deliberately
+    broad: a deploy that changes nothing public costs each reader one full response.
+    """
+    base = Path(settings.BASE_DIR)
+    digest = hashlib.sha256(django.get_version().encode())
+    for path in _site_files():
+        digest.update(str(path.relative_to(base)).encode())
+        digest.update(hashlib.sha256(_read(path)).digest())
+    # Only a manifest storage has one (production); its names are in the pages.
+    digest.update(getattr(staticfiles_storage, "manifest_hash", "").encode())
+    return digest.hexdigest()[:16]
+
+
 def _etag(key):
-    # The renderer and the key prefix too: after a deploy that changes templates, a
-    # browser's or CDN's copy must not be confirmed as current.
+    # The site's version and the key prefix too: after a deploy, a browser's or CDN's
+    # copy must not be confirmed as current.
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    return f'"{_digest(f"{prefix}:{pages.renderer()}:{key}")[:32]}"'
+    return f'"{_digest(f"{prefix}:{site_version()}:{key}")[:32]}"'
 
 
 def _render(view, request, *args, **kwargs):
@@ -368,7 +408,7 @@ HEADER_SETTINGS = (
 @functools.cache
 def _headers_version():
     shaping = repr([getattr(settings, name, None) for name in HEADER_SETTINGS])
-    return _digest(f"{pages.renderer()}:{shaping}")[:12]
+    return _digest(f"{site_version()}:{shaping}")[:12]
 
 
 def _cached_route(request):

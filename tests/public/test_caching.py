@@ -4,6 +4,7 @@ import datetime
 import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils import timezone
 from alerts import public_cache, workflow
 from alerts.models import ChangeKind
 from alerts.public_cache import current_generation, generation
+from stages.models import Country, Stage
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_reviewer
 from tests.public.conftest import publish_alert
@@ -97,6 +99,83 @@ def test_a_new_alert_shows_on_the_next_request(client, publication, editor, page
     else:
         assert marker not in before
         assert marker in after
+
+
+def test_a_renamed_country_shows_on_the_next_request(client, publication):
+    urls = [
+        reverse("public:country_list"),
+        reverse("public:country_detail", args=["armenia"]),
+        reverse("public:stage_list"),
+    ]
+    etags = {url: client.get(url)["ETag"] for url in urls}
+    for url in urls:
+        assert "Republic of Armenia" not in get_twice(client, url)
+
+    armenia = Country.objects.get(slug="armenia")
+    armenia.name = "Republic of Armenia"
+    armenia.save()
+
+    for url in urls:
+        response = client.get(url, HTTP_IF_NONE_MATCH=etags[url])
+        assert response.status_code == 200, url
+        assert "Republic of Armenia" in response.content.decode(), url
+
+
+def test_an_edited_stage_shows_on_the_next_request(client, publication):
+    url = reverse("public:stage_list")
+    assert "A definition edited today." not in get_twice(client, url)
+
+    stage = Stage.objects.get(number=8)
+    stage.definition = "A definition edited today."
+    stage.save()
+
+    assert "A definition edited today." in client.get(url).content.decode()
+
+
+@pytest.fixture
+def new_site_version(monkeypatch):
+    """The site as after a deploy that changed a template or a module."""
+
+    def deploy():
+        monkeypatch.setattr(public_cache, "site_version", lambda: "after-the-deploy")
+        public_cache._headers_version.cache_clear()
+
+    yield deploy
+    monkeypatch.undo()
+    public_cache._headers_version.cache_clear()
+
+
+def test_after_a_deploy_no_page_is_confirmed_or_replayed_from_before(
+    client, publication, new_site_version
+):
+    urls = [alert_url(publication), reverse("public:country_list"), reverse("public:home")]
+    before = {url: client.get(url) for url in urls}
+
+    new_site_version()
+
+    for url in urls:
+        response = client.get(url, HTTP_IF_NONE_MATCH=before[url]["ETag"])
+        assert response.status_code == 200, url
+        assert response["ETag"] != before[url]["ETag"], url
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        "templates/public/country_list.html",
+        "templates/base.html",
+        "alerts/feeds.py",
+        "alerts/api.py",
+    ],
+)
+def test_the_site_version_moves_with_any_template_or_module(monkeypatch, changed):
+    before = public_cache.site_version.__wrapped__()
+    target = settings.BASE_DIR / changed
+    read = public_cache._read
+    monkeypatch.setattr(
+        public_cache, "_read", lambda path: read(path) + (b"\n" if path == target else b"")
+    )
+    assert public_cache.site_version.__wrapped__() != before
 
 
 def test_cached_pages_keep_their_cross_origin_header(client, publication):
