@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.syndication.views import Feed
+from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.syndication.views import Feed, add_domain
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -112,6 +113,14 @@ class _AtomFeed(Feed):
     def item_categories(self, item):
         return [xml_text(c) for c in item.categories]
 
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        # Atom ids must be absolute IRIs (RFC 4287, 4.2.6); made like the links are.
+        domain = get_current_site(request).domain
+        for item in feed.items:
+            item["unique_id"] = add_domain(domain, item["unique_id"], request.is_secure())
+        return feed
+
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)
         response["Access-Control-Allow-Origin"] = "*"
@@ -133,11 +142,25 @@ class AlertsFeed(_AtomFeed):
         return _entries(publications, public_data.public_withdrawals())
 
 
+def _country_withdrawals(country):
+    """Public withdrawals of alerts that had publicly rated ``country``."""
+    rated_before = PublishedDetermination.objects.filter(
+        alert=OuterRef("alert"),
+        country=country,
+        go_live_at__lte=OuterRef("withdrawn_at"),
+    )
+    return public_data.public_withdrawals().filter(Exists(rated_before))
+
+
 class CountryFeed(_AtomFeed):
     def get_object(self, request, slug):
         country = get_object_or_404(Country, slug=slug)
-        if not public_data.live().filter(determinations__country=country).exists():
-            # A country known only from drafts must not be revealed.
+        # A country known only from drafts must not be revealed. One whose only alert
+        # was withdrawn keeps its feed: its readers must learn of the withdrawal.
+        if not (
+            public_data.live().filter(determinations__country=country).exists()
+            or _country_withdrawals(country).exists()
+        ):
             raise Http404("No published alert rates this country.")
         return country
 
@@ -156,10 +179,4 @@ class CountryFeed(_AtomFeed):
     def items(self, country):
         rated = PublishedDetermination.objects.filter(publication=OuterRef("pk"), country=country)
         publications = public_data.live().filter(Exists(rated)).order_by("-go_live_at", "-id")
-        rated_before = PublishedDetermination.objects.filter(
-            alert=OuterRef("alert"),
-            country=country,
-            go_live_at__lte=OuterRef("withdrawn_at"),
-        )
-        withdrawals = public_data.public_withdrawals().filter(Exists(rated_before))
-        return _entries(publications, withdrawals)
+        return _entries(publications, _country_withdrawals(country))

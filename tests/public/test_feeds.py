@@ -4,6 +4,7 @@ import feedparser
 import pytest
 from django.urls import reverse
 
+from tests.builders import make_alert
 from tests.public.conftest import publish_alert
 from tests.public.helpers import fetch
 
@@ -32,6 +33,8 @@ def test_alerts_feed_has_an_entry_per_publication_with_change_notes(client, upda
     assert {t.term for t in update.tags} >= {"Genocide Warning", "Armenia", "Azerbaijan"}
     ids = [e.id for e in feed.entries]
     assert len(ids) == len(set(ids))
+    # Atom ids are absolute IRIs (RFC 4287); feedparser would take relative ones.
+    assert all(i.startswith("http://testserver/alerts/") for i in ids), ids
 
 
 def test_a_withdrawn_alert_is_marked_withdrawn_and_its_publications_leave(client, withdrawn):
@@ -56,6 +59,20 @@ def test_country_feed_has_only_alerts_that_rate_the_country(client, publication,
 def test_country_feed_marks_withdrawals_of_alerts_that_rated_it(client, publication, withdrawn):
     feed = parse(client, reverse("public:feed_country", args=["armenia"]))
     assert [e.title for e in feed.entries] == ["Alert withdrawn", "Emergency in the Caucasus"]
+
+
+def test_a_country_whose_only_alert_was_withdrawn_keeps_its_feed_for_the_withdrawal(
+    client, editor, withdrawn
+):
+    # The withdrawn alert was the only one to rate Azerbaijan... and Armenia.
+    feed = parse(client, reverse("public:feed_country", args=["azerbaijan"]))
+    assert [e.title for e in feed.entries] == ["Alert withdrawn"]
+    assert "Its main source was discredited." in feed.entries[0].summary
+
+
+def test_a_country_only_drafts_rate_has_no_feed(client, editor):
+    make_alert(author=editor, title="Draft about Ruritania", countries=("Ruritania",))
+    fetch(client, reverse("public:feed_country", args=["ruritania"]), status=404)
 
 
 def test_unknown_country_feed_is_404(client, db):
