@@ -9,6 +9,7 @@ import csv
 
 from django.core.validators import slug_re
 from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -87,10 +88,15 @@ def _withdrawn(request, slug, withdrawal):
     )
 
 
-def _not_live(request, slug):
+def _not_live(request, slug, *, view_name, args=()):
+    """Why ``slug`` has no live alert: withdrawn (410), renamed (301) or unknown (404)."""
     withdrawal = public_data.withdrawal_for(slug)
     if withdrawal is not None:
         return _withdrawn(request, slug, withdrawal)
+    # As the pages do: an old name (in the CSV's alert_slug, say) leads to the alert.
+    new_slug = public_data.renamed_to(slug)
+    if new_slug and new_slug != slug:
+        return redirect(reverse(view_name, args=[new_slug, *args]), permanent=True)
     return _error(request, 404, "not_found", "No live alert has this slug.")
 
 
@@ -166,7 +172,7 @@ def _alert_document(request, current, pub):
 def alert_detail(request, slug):
     current = public_data.current_publication(slug)
     if current is None:
-        return _not_live(request, slug)
+        return _not_live(request, slug, view_name="public:api_alert_detail")
     return _json(request, _alert_document(request, current, current))
 
 
@@ -174,7 +180,7 @@ def alert_detail(request, slug):
 def alert_version(request, slug, number):
     current = public_data.current_publication(slug)
     if current is None:
-        return _not_live(request, slug)
+        return _not_live(request, slug, view_name="public:api_alert_version", args=[number])
     pub = (
         current
         if number == current.number

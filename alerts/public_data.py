@@ -486,6 +486,7 @@ class HistoryPoint:
     number: int
     change_kind: str
     stages: list = field(default_factory=list)  # stage numbers, ascending
+    alert_id: int | None = None
 
     @property
     def highest(self):
@@ -511,12 +512,15 @@ def country_history(country, last, now=None):
         "publication__number",
         "publication__change_kind",
         "stage_id",
+        "alert_id",
     )
     points = {}
-    for go_live_at, pub_id, slug, title, number, kind, stage in rows:
+    for go_live_at, pub_id, slug, title, number, kind, stage, alert_id in rows:
         point = points.get(pub_id)
         if point is None:
-            point = points[pub_id] = HistoryPoint(go_live_at, pub_id, slug, title, number, kind)
+            point = points[pub_id] = HistoryPoint(
+                go_live_at, pub_id, slug, title, number, kind, alert_id=alert_id
+            )
         point.stages.append(stage)
     return list(points.values())[:last][::-1]
 

@@ -212,8 +212,8 @@ def country_detail(request, slug):
         # Unchanged over the whole window shown: it may have held for longer.
         current.changed_at_or_before = not complete and current.changed_at == history[0].go_live_at
     alerts = {}
-    for point in reversed(history):
-        alerts.setdefault(point.alert_slug, point)
+    for point in reversed(history):  # newest first: each alert under its latest name
+        alerts.setdefault(point.alert_id, point)
     runs = public_data.history_runs(history)
     return render(
         request,

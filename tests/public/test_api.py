@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from alerts.api import CSV_COLUMNS, safe_cell
 from stages.models import Country
+from tests.alerts.workflow_helpers import publish
+from tests.builders import edit_alert
 from tests.public.conftest import publish_alert
 from tests.public.helpers import body_of
 
@@ -100,6 +102,20 @@ def test_withdrawn_alerts_answer_410_marked_withdrawn(client, withdrawn):
     [entry] = get_json(client, reverse("public:api_withdrawals"))["results"]
     assert entry["slug"] == withdrawn.slug
     assert entry["withdrawn"] is True
+
+
+def test_a_renamed_alert_redirects_from_its_old_api_address(client, publication, editor):
+    edit_alert(publication.alert, user=editor, slug="caucasus-emergency")
+    publish(publication.alert, editor=editor, change_kind="update", change_note="Renamed.")
+    old_detail = client.get(reverse("public:api_alert_detail", args=[publication.slug]))
+    assert old_detail.status_code == 301
+    assert old_detail["Location"] == reverse("public:api_alert_detail", args=["caucasus-emergency"])
+    old_version = client.get(reverse("public:api_alert_version", args=[publication.slug, 1]))
+    assert old_version.status_code == 301
+    assert old_version["Location"] == reverse(
+        "public:api_alert_version", args=["caucasus-emergency", 1]
+    )
+    assert client.get(old_version["Location"]).json()["slug"] == "caucasus-emergency"
 
 
 def test_unknown_alert_is_a_json_404(client, db):

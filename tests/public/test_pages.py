@@ -391,6 +391,19 @@ def test_a_renamed_alert_redirects_from_its_old_address(client, publication, edi
     assert response["Location"] == alert_url("caucasus-emergency")
 
 
+def test_a_renamed_alert_is_listed_once_on_a_country_page_under_its_new_name(
+    client, publication, editor
+):
+    from tests.alerts.workflow_helpers import publish
+
+    edit_alert(publication.alert, user=editor, slug="caucasus-emergency")
+    publish(publication.alert, editor=editor, change_kind="update", change_note="Renamed.")
+    html = fetch(client, reverse("public:country_detail", args=["armenia"]))
+    section = html[html.index("Alerts that rated") :]
+    assert section.count(">Emergency in the Caucasus<") == 1, section
+    assert alert_url("caucasus-emergency") in section
+
+
 def test_errors_show_a_page_without_a_stack_trace(db, monkeypatch, settings):
     settings.DEBUG = False
 
