@@ -134,7 +134,8 @@ ALERT_SLUG = "artsakh-nagorno-karabakh-2020"
 
 ALERT = {
     "slug": ALERT_SLUG,
-    "title": "Genocide Emergency: Azerbaijan's offensive against Artsakh (Nagorno-Karabakh)",
+    # The level is shown with the title wherever it appears ("Genocide Emergency: …").
+    "title": "Azerbaijan's offensive against Artsakh (Nagorno-Karabakh)",
     "level": Level.EMERGENCY,
     # The seed is dated only "November 2020"; we issue it on the first of that month.
     "issued_on": datetime.date(2020, 11, 1),
@@ -503,6 +504,12 @@ def _sources(user):
     return sources
 
 
+def _as_saved(fields):
+    # As the admin's form stores text (Django's form fields strip it): otherwise the
+    # first admin save of the demo alert would change every section it did not touch.
+    return {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+
+
 def load_demo_content(editor):
     """Load the demo alert, written by ``editor`` (``None`` outside demo mode).
 
@@ -518,7 +525,7 @@ def load_demo_content(editor):
     stages = {stage.number: stage for stage in Stage.objects.all()}
     with revision(user=editor, comment="Demo content: Artsakh alert loaded by load_demo"):
         countries = {data["slug"]: _country(data) for data in COUNTRIES}
-        alert = Alert(created_by=editor, **ALERT)
+        alert = Alert(created_by=editor, **_as_saved(ALERT))
         alert.full_clean()
         alert.save()
         alert.countries.set(countries.values())
@@ -528,7 +535,10 @@ def load_demo_content(editor):
             )
         for slug, stage, rationale in RATINGS:
             StageRating.objects.create(
-                alert=alert, country=countries[slug], stage=stages[stage], rationale=rationale
+                alert=alert,
+                country=countries[slug],
+                stage=stages[stage],
+                rationale=rationale.strip(),
             )
         for position, (stage, slug, period, text) in enumerate(EVIDENCE, start=1):
             StageEvidence.objects.create(
@@ -536,12 +546,12 @@ def load_demo_content(editor):
                 stage=stages[stage],
                 country=countries[slug] if slug else None,
                 period=period,
-                text=text,
+                text=text.strip(),
                 position=position,
             )
         for position, (addressee, action) in enumerate(RECOMMENDATIONS, start=1):
             Recommendation.objects.create(
-                alert=alert, position=position, addressee=addressee, action=action
+                alert=alert, position=position, addressee=addressee, action=action.strip()
             )
 
     snapshot = build_snapshot(alert)

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 from reversion.models import Version
 
 from alerts.demo import ALERT_SLUG
@@ -12,7 +13,8 @@ from alerts.models import Alert, Level, Publication, WorkflowEvent
 from alerts.snapshot import build_snapshot, text_fields
 from alerts.text import dangling_markers, find_markers
 from sources.models import Citation, Source
-from tests.builders import make_source
+from tests.alerts.admin_forms import alert_form_data, existing_rows
+from tests.builders import make_editor, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +238,18 @@ def test_without_demo_mode_nothing_is_published(settings):
     settings.DEMO_MODE = False
     call_command("load_demo", stdout=StringIO())
     assert not Publication.objects.exists()
+
+
+def test_the_demo_alert_is_stored_as_the_admin_would_store_it(demo_mode, client):
+    """Saving it unchanged in the admin changes nothing, so its first real edit's diff
+    shows what the editor changed and not every section."""
+    load_demo()
+    alert = demo_alert()
+    before = build_snapshot(alert)
+    client.force_login(make_editor())
+    data = alert_form_data(alert, countries=alert.countries.all(), inlines=existing_rows(alert))
+
+    response = client.post(reverse("admin:alerts_alert_change", args=[alert.pk]), data)
+
+    assert response.status_code == 302
+    assert build_snapshot(demo_alert()) == before
