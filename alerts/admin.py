@@ -221,6 +221,25 @@ def _base_publication(submission):
     return _current_publication(alert)
 
 
+def _in_review_already(alert):
+    """A warning for the submit page: submitting again replaces the open submission."""
+    previous = workflow.open_submission(alert)
+    if previous is None:
+        return ""
+    given = previous.approvals.count()
+    when = timezone.localtime(previous.submitted_at)
+    text = (
+        f" This alert is already in review: {previous.submitted_by} submitted it on "
+        f"{when:%Y-%m-%d %H:%M}. Submitting again replaces that submission"
+    )
+    if given:
+        return text + (
+            f", and the {given} approval{'s' if given > 1 else ''} it has "
+            f"(of {previous.approvals_required} needed) will not count."
+        )
+    return text + "."
+
+
 def _publication_label(publication):
     if publication is None:
         return "Nothing published before"
@@ -484,6 +503,7 @@ class AlertAdmin(VersionAdmin):
                 "intro": (
                     "The reviewers will see exactly the version saved now. Editing the alert "
                     "after submitting makes the submission stale, and it must be submitted again."
+                    + _in_review_already(alert)
                 ),
                 "problems": workflow.submission_problems(snapshot),
                 "diff": diff_snapshots(
@@ -732,10 +752,18 @@ class WorkflowEventAdmin(ReadOnlyAdmin):
         "alert_ref",
         "action",
         "actor_name",
-        "from_state",
-        "to_state",
+        "from_state_label",
+        "to_state_label",
         "comment",
     ]
     list_filter = ["action"]
     search_fields = ["alert_title", "actor_name", "comment"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="from", ordering="from_state")
+    def from_state_label(self, event):
+        return STATES.get(event.from_state, event.from_state)
+
+    @admin.display(description="to", ordering="to_state")
+    def to_state_label(self, event):
+        return STATES.get(event.to_state, event.to_state)

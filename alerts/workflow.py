@@ -140,8 +140,14 @@ def escalations(snapshot, alert):
         # A country never determined before has nothing to be raised above; its first
         # determination is reviewed like any other content.
         if slug in current and stage > current[slug]:
-            reasons.append(f"raises {slug}'s highest stage from {current[slug]} to {stage}")
+            reasons.append(stage_raised(snapshot, slug, current[slug], stage))
     return reasons
+
+
+def stage_raised(snapshot, slug, current, stage):
+    """The escalation reason reviewers and mail show, naming the country as readers do."""
+    name = next((r["country_name"] for r in snapshot["ratings"] if r["country"] == slug), slug)
+    return f"raises {name}'s highest stage from {current} to {stage}"
 
 
 def current_highest_stages(country_slugs, now=None):

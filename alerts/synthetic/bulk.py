@@ -565,7 +565,7 @@ class BulkWriter:
         for slug, stage in sorted(_highest(snapshot).items()):
             current = self.stages_published.current(slug)
             if current is not None and stage > current:
-                reasons.append(f"raises {slug}'s highest stage from {current} to {stage}")
+                reasons.append(workflow.stage_raised(snapshot, slug, current, stage))
         submission = Submission(
             id=self.ids.next(Submission),
             alert_id=alert.pk,

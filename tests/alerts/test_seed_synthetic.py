@@ -209,7 +209,7 @@ def test_bulk_path_writes_exactly_what_the_workflow_writes(reference_data):
     assert any(alert["withdrawal"] for alert in by_workflow)
     assert any(not alert["submissions"] for alert in by_workflow)  # a draft
     assert any(
-        reason.startswith("raises synthetic-country-")
+        reason.startswith("raises Synthetic country ")
         for alert in by_workflow
         for s in alert["submissions"]
         for reason in s[2]

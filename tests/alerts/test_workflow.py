@@ -212,7 +212,7 @@ def test_raising_a_countrys_highest_stage_needs_two_approvers(published, alert, 
         alert=alert, user=editor, change_kind=ChangeKind.UPDATE, change_note="Escalation."
     )
     assert submission.approvals_required == 2
-    assert "raises armenia's highest stage from 8 to 9" in submission.escalation_reasons
+    assert "raises Armenia's highest stage from 8 to 9" in submission.escalation_reasons
 
 
 def test_escalation_is_measured_again_at_approval_against_what_is_public_then(editor):
@@ -245,7 +245,7 @@ def test_escalation_is_measured_again_at_approval_against_what_is_public_then(ed
     assert_state(rising, "awaiting_second_approval")
     submission.refresh_from_db()
     assert submission.approvals_required == 2
-    assert submission.escalation_reasons == ["raises armenia's highest stage from 5 to 9"]
+    assert submission.escalation_reasons == ["raises Armenia's highest stage from 5 to 9"]
     publication = workflow.approve(submission=submission, user=rev_b)
     assert len(publication.approvers) == 2
 

@@ -466,6 +466,20 @@ def test_submit_form_asks_for_change_note_only_after_publication(alert, editor):
     assert (submission.change_kind, submission.change_note) == ("correction", "Fixed a date.")
 
 
+def test_submitting_again_warns_that_approvals_given_will_not_count(editor):
+    alert = make_alert(author=editor, level=Level.EMERGENCY)  # needs two approvals
+    url = reverse("admin:alerts_alert_submit", args=[alert.pk])
+    assert "already in review" not in client_for(editor).get(url).content.decode()
+    submission = workflow.submit(alert=alert, user=editor)
+    assert "already in review" in client_for(editor).get(url).content.decode()
+
+    workflow.approve(submission=submission, user=make_reviewer("first_reviewer"))
+    page = client_for(editor).get(url).content.decode()
+
+    assert "Submitting again replaces that submission" in page
+    assert "the 1 approval it has (of 2 needed) will not count" in page
+
+
 def test_submit_with_a_go_live_time_is_an_aware_utc_datetime(alert, editor):
     response = client_for(editor).post(
         reverse("admin:alerts_alert_submit", args=[alert.pk]), {"go_live_at": "2099-03-04T05:06"}
@@ -632,3 +646,12 @@ def test_event_log_filters_by_alert_ref(editor, alert):
     assert response.status_code == 200
     assert alert.title in page
     assert "Another alert entirely" not in page
+
+
+def test_event_log_names_states_as_the_rest_of_the_admin_does(editor, alert):
+    workflow.submit(alert=alert, user=editor)
+
+    page = client_for(editor).get(reverse("admin:alerts_workflowevent_changelist")).content.decode()
+
+    assert f">{STATES['in_review']}<" in page
+    assert ">in_review<" not in page
