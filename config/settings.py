@@ -39,7 +39,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Demo users and content are only ever created when this is on.
+# Whether load_demo creates the demo users (with printed passwords). The demo alert is
+# loaded either way: it is an unpublished draft, attributed to no one when this is off.
 DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
 
 INSTALLED_APPS = [
