@@ -40,7 +40,6 @@ from pathlib import Path
 
 import django
 from django.conf import settings
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core import checks
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
@@ -55,6 +54,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
+from . import pages
 from .models import LiveSetCounter, Publication
 from .public_data import publication_for_page
 
@@ -292,7 +292,8 @@ def _read(path):
 
 @functools.cache
 def site_version():
-    """A digest of what makes the public pages: every template and module, Django, static files.
+    """A digest of what makes the public pages: the stored pages' renderer, every template
+    and module, and Django.
 
     Part of every validator and kept response's key, so that after a deploy that
     changes how any page looks (a list template, a view, a security fix) no browser,
@@ -300,12 +301,12 @@ def site_version():
     broad: a deploy that changes nothing public costs each reader one full response.
     """
     base = Path(settings.BASE_DIR)
-    digest = hashlib.sha256(django.get_version().encode())
+    # The renderer adds what the files do not hold: the Markdown and sanitiser
+    # libraries' versions and the static files' manifest (pages link hashed names).
+    digest = hashlib.sha256(f"{pages.renderer()}:{django.get_version()}".encode())
     for path in _site_files():
         digest.update(str(path.relative_to(base)).encode())
         digest.update(hashlib.sha256(_read(path)).digest())
-    # Only a manifest storage has one (production); its names are in the pages.
-    digest.update(getattr(staticfiles_storage, "manifest_hash", "").encode())
     return digest.hexdigest()[:16]
 
 

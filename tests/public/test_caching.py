@@ -178,6 +178,13 @@ def test_the_site_version_moves_with_any_template_or_module(monkeypatch, changed
     assert public_cache.site_version.__wrapped__() != before
 
 
+def test_the_site_version_moves_with_the_stored_pages_renderer(monkeypatch):
+    """What no project file holds: the Markdown libraries' versions, the static manifest."""
+    before = public_cache.site_version.__wrapped__()
+    monkeypatch.setattr(public_cache.pages, "renderer", lambda: "nh3 upgraded")
+    assert public_cache.site_version.__wrapped__() != before
+
+
 def test_cached_pages_keep_their_cross_origin_header(client, publication):
     for url in (reverse("public:feed_alerts"), reverse("public:api_alert_list")):
         first = client.get(url)
