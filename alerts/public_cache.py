@@ -56,7 +56,7 @@ from django.utils.http import http_date
 
 from . import pages
 from .models import LiveSetCounter, Publication
-from .public_data import publication_for_page
+from .public_data import first_read, publication_for_page
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +81,17 @@ def generation(now=None):
     now = now or timezone.now()
     counters = connection.ops.quote_name(LiveSetCounter._meta.db_table)
     publications = connection.ops.quote_name(Publication._meta.db_table)
-    with connection.cursor() as cursor:
+
+    def read(cursor):
         cursor.execute(
             f"SELECT (SELECT value FROM {counters} WHERE id = 1),"
             f" (SELECT MAX(go_live_at) FROM {publications} WHERE go_live_at <= %s)",
             [connection.ops.adapt_datetimefield_value(now)],
         )
-        counter, went_live = cursor.fetchone()
+        return cursor.fetchone()
+
+    # Often the request's only query: it is also the connection's health check.
+    counter, went_live = first_read(read)
     # went_live is whatever the driver returns (a string on SQLite): it only has to
     # be the same for the same state of the database.
     return f"{counter}.{went_live or '-'}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -303,6 +303,41 @@ def _datetime(value):
     return value if convert is None else convert(value, None, connection)
 
 
+def first_read(query):
+    """``query(cursor)``, a read whose success stands in for the connection's health check.
+
+    With CONN_HEALTH_CHECKS (config/settings.py), Django sends ``SELECT 1`` before
+    the first query of each request on a kept connection, so that one the database
+    dropped (a restart) is replaced before the request uses it. The page cache's
+    requests are one query each (a hit with the local cache reads the generation, a
+    miss for an alert page its stored page), and that check was a round trip costing
+    as much as the query. Here the read is the check: when it fails because the
+    connection is gone, the connection is replaced and the read run once more, as
+    the check would have done; when it succeeds, the connection has just been shown
+    to work, and the request's later queries skip the check. Outside a transaction
+    only: inside one, a new connection would silently lose what came before.
+    """
+    pending = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+    if pending:
+        connection.health_check_done = True
+        try:
+            with connection.cursor() as cursor:
+                return query(cursor)
+        except (InterfaceError, OperationalError):
+            # A failure of the read itself (a statement timeout) is not a dropped
+            # connection: asking costs a round trip, on this path only.
+            if connection.is_usable():
+                raise
+            connection.close()
+    with connection.cursor() as cursor:
+        return query(cursor)
+
+
 def publication_for_page(slug, now=None):
     """What serving the current page of ``slug`` needs, in one query; or None.
 
@@ -313,9 +348,12 @@ def publication_for_page(slug, now=None):
     must list.
     """
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
-    with connection.cursor() as cursor:
+
+    def lookup(cursor):
         _run_page_query(cursor, now, slug)
-        row = cursor.fetchone()
+        return cursor.fetchone()
+
+    row = first_read(lookup)
     if row is None:
         return None
     loaded = dict(zip(PAGE_COLUMNS, row[: len(PAGE_COLUMNS)], strict=True))

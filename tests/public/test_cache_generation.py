@@ -5,10 +5,11 @@ import time
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections, transaction
+from django.db import OperationalError, close_old_connections, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alerts import public_cache, workflow
+from alerts import public_cache, public_data, workflow
 from alerts.models import LiveSetCounter
 from alerts.public_cache import current_generation
 from tests.builders import make_reviewer
@@ -150,3 +151,98 @@ def test_a_lost_counter_bump_is_outlived_by_a_kept_page_no_longer_than_the_timeo
     monkeypatch.setattr(public_cache.time, "monotonic", lambda: now + public_cache.TIMEOUT + 1)
 
     assert client.get(url).status_code == 410
+
+
+# --- The connection's health check ------------------------------------------------
+
+
+@pytest.fixture
+def local_cache(monkeypatch):
+    """Behave as with the local-memory cache, whatever this run's cache: every page
+    request reads the generation from the database."""
+    monkeypatch.setattr(public_cache, "signalled", lambda: False)
+    cache.clear()
+    public_cache.forget_recent_pages()
+
+
+def start_request():
+    """What Django does with a kept connection when a request starts (the test client
+    leaves it out): the health check is due again."""
+    close_old_connections()
+    assert connection.connection is not None, "the connection should have been kept"
+    assert connection.health_check_enabled
+    assert not connection.health_check_done
+
+
+@pytest.fixture
+def health_checks(monkeypatch):
+    """The health checks Django runs (``is_usable``, a ``SELECT 1`` round trip)."""
+    calls = []
+    is_usable = connection.is_usable
+
+    def counted():
+        calls.append(True)
+        return is_usable()
+
+    monkeypatch.setattr(connection, "is_usable", counted)
+    return calls
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # autocommit, as requests
+def test_a_cached_page_costs_one_query_and_no_health_check_round_trip(
+    local_cache, health_checks, client, publication
+):
+    url = reverse("public:alert_list")
+    client.get(url)  # cached now
+
+    start_request()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert len(queries) == 1  # the generation, which also showed the connection works
+    assert health_checks == []
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite has no server to drop a connection (its health check is a no-op)",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_connection_the_database_dropped_is_replaced_before_a_page_is_served(
+    local_cache, health_checks, client, publication
+):
+    url = reverse("public:alert_list")
+    client.get(url)
+    dropped = connection.connection.info.backend_pid
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:  # as a database restart does to every session
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [dropped])
+    finally:
+        other.close()
+
+    start_request()
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert publication.title in response.text
+    assert connection.connection.info.backend_pid != dropped
+    assert health_checks == [True]  # asked only once the read had failed
+
+
+def test_a_read_that_fails_on_a_working_connection_is_not_run_again(
+    transactional_db, health_checks
+):
+    connection.ensure_connection()
+    connection.health_check_done = False  # as when a request starts
+    runs = []
+
+    def timed_out(cursor):
+        runs.append(True)
+        raise OperationalError("canceling statement due to statement timeout")
+
+    with pytest.raises(OperationalError):
+        public_data.first_read(timed_out)
+    assert len(runs) == 1
+    assert health_checks == [True]
