@@ -231,9 +231,8 @@ def test_a_connection_the_database_dropped_is_replaced_before_a_page_is_served(
     assert health_checks == [True]  # asked only once the read had failed
 
 
-def test_a_read_that_fails_on_a_working_connection_is_not_run_again(
-    transactional_db, health_checks
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # autocommit, as requests
+def test_a_read_that_fails_on_a_working_connection_is_not_run_again(health_checks):
     connection.ensure_connection()
     connection.health_check_done = False  # as when a request starts
     runs = []
