@@ -239,54 +239,92 @@ def _page_sql(now, slug):
     )
 
 
-@functools.cache
-def _page_statement():
-    """The prepared lookup's name (named after its SQL) and the PREPARE that makes it."""
-    sql = _page_sql("$1", "$2")
-    name = "alerts_page_" + hashlib.sha256(sql.encode()).hexdigest()[:12]
-    return name, f"PREPARE {name} (timestamptz, text) AS {sql}"
+@dataclass(frozen=True)
+class PreparedRead:
+    """A read that PostgreSQL plans once per connection, not once per request.
 
-
-# Database connections on which the lookup is a prepared statement.
-_prepared = weakref.WeakSet()
-
-
-def _run_page_query(cursor, now, slug):
-    """Run the lookup; on PostgreSQL as a statement prepared once per connection.
-
-    Planning it (five tables, each with several indexes) took 1.9 ms of the
-    server's CPU, executing it 0.25: a prepared statement is planned once per
-    connection, and connections are kept (CONN_MAX_AGE). Prepared statements belong
-    to the session and survive a rolled-back transaction; a new connection (after a
-    restart, or CONN_MAX_AGE) is a new object here and prepares again.
-
-    Should the session lose the statement behind our back (a connection pooler
-    handing out another server session, DISCARD ALL), the lookup runs unprepared
-    and the next one prepares again: slower, never an error page. Requests run in
-    autocommit; inside a transaction the failed statement would have aborted it,
-    so there the error is raised.
+    ``sql(*placeholders)`` gives the query with the placeholders given; ``types``
+    are its parameters' types, and ``plain_args(*args)`` the arguments of the plain
+    query, which may use one several times. The statement is named after its SQL,
+    so that a changed query is never confused with an old session's statement.
     """
-    plain = _page_sql("%s", "%s"), [now, slug, now, now, now]
-    if connection.vendor != "postgresql":
-        cursor.execute(*plain)
-        return
-    name, prepare = _page_statement()
-    raw = connection.connection
-    if raw not in _prepared:
-        try:
-            cursor.execute(prepare)
-        except DatabaseError as error:
-            if _sqlstate(error) != DUPLICATE_PREPARED_STATEMENT or connection.in_atomic_block:
-                raise
-        _prepared.add(raw)
-    try:
-        cursor.execute(f"EXECUTE {name} (%s, %s)", [now, slug])
-    except DatabaseError as error:
-        if _sqlstate(error) != UNDEFINED_PREPARED_STATEMENT or connection.in_atomic_block:
-            raise
-        _prepared.discard(raw)
-        cursor.execute(*plain)
 
+    prefix: str
+    types: tuple
+    sql: object
+    plain_args: object
+
+    @functools.cached_property
+    def name(self):
+        return f"{self.prefix}_{hashlib.sha256(self.prepared_sql.encode()).hexdigest()[:12]}"
+
+    @functools.cached_property
+    def prepared_sql(self):
+        return self.sql(*(f"${n}" for n in range(1, len(self.types) + 1)))
+
+    @functools.cached_property
+    def prepare(self):
+        return f"PREPARE {self.name} ({', '.join(self.types)}) AS {self.prepared_sql}"
+
+    @functools.cached_property
+    def execute(self):
+        return f"EXECUTE {self.name} ({', '.join(['%s'] * len(self.types))})"
+
+    @functools.cached_property
+    def plain(self):
+        return self.sql(*(["%s"] * len(self.types)))
+
+    def run(self, cursor, *args):
+        """Run the read on ``cursor``; on PostgreSQL as the prepared statement.
+
+        Planning a query costs the server as much as running it or more (the page
+        lookup: 1.9 ms to plan five tables with their indexes, 0.25 to run), and
+        connections are kept (CONN_MAX_AGE), so each is planned once per connection:
+        on the connection's first use, PREPARE and EXECUTE go in one round trip.
+        Prepared statements belong to the session and survive a rolled-back
+        transaction; a new connection (after a restart, or CONN_MAX_AGE) is a new
+        object here and prepares again.
+
+        Should the session lose the statement behind our back (a connection pooler
+        handing out another server session, DISCARD ALL), the read runs unprepared
+        and the next one prepares again: slower, never an error page. Requests run
+        in autocommit; inside a transaction the failed statement would have aborted
+        it, so there the error is raised.
+        """
+        if connection.vendor != "postgresql":
+            cursor.execute(self.plain, self.plain_args(*args))
+            return
+        raw = connection.connection
+        ready = _prepared.setdefault(self.name, weakref.WeakSet())
+        if raw not in ready:
+            try:
+                cursor.execute(f"{self.prepare}; {self.execute}", args)
+            except DatabaseError as error:
+                if _sqlstate(error) != DUPLICATE_PREPARED_STATEMENT or connection.in_atomic_block:
+                    raise
+            else:
+                ready.add(raw)
+                cursor.nextset()  # past PREPARE's result to EXECUTE's rows
+                return
+            ready.add(raw)
+        try:
+            cursor.execute(self.execute, args)
+        except DatabaseError as error:
+            if _sqlstate(error) != UNDEFINED_PREPARED_STATEMENT or connection.in_atomic_block:
+                raise
+            ready.discard(raw)
+            cursor.execute(self.plain, self.plain_args(*args))
+
+
+# Statement name -> the database connections on which it is prepared.
+_prepared = {}
+
+PAGE_LOOKUP = PreparedRead(
+    prefix="alerts_page",
+    types=("timestamptz", "text"),
+    sql=lambda now, slug: _page_sql(now, slug),
+    plain_args=lambda now, slug: [now, slug, now, now, now],
+)
 
 DUPLICATE_PREPARED_STATEMENT = "42P05"
 UNDEFINED_PREPARED_STATEMENT = "26000"
@@ -350,7 +388,7 @@ def publication_for_page(slug, now=None):
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
 
     def lookup(cursor):
-        _run_page_query(cursor, now, slug)
+        PAGE_LOOKUP.run(cursor, now, slug)
         return cursor.fetchone()
 
     row = first_read(lookup)

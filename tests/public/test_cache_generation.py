@@ -202,6 +202,8 @@ def test_a_cached_page_costs_one_query_and_no_health_check_round_trip(
     assert response.status_code == 200
     assert len(queries) == 1  # the generation, which also showed the connection works
     assert health_checks == []
+    if connection.vendor == "postgresql":  # planned once per connection
+        assert queries[0]["sql"].startswith(f"EXECUTE {public_cache.GENERATION.name} (")
 
 
 @pytest.mark.skipif(

@@ -91,7 +91,7 @@ def test_query_counts_are_small_and_do_not_grow_with_content(client, editor):
     )
     publish(alert, editor=editor)
     # Once per database connection, not per request: on PostgreSQL the alert page's
-    # lookup is prepared on first use (public_data._run_page_query).
+    # lookup is prepared on first use (public_data.PreparedRead).
     public_data.publication_for_page(SLUG)
     before = {name: count_queries(client, url) for name, (url, _) in urls().items()}
 
