@@ -218,6 +218,18 @@ def test_staff_pages_static_files_and_writes_are_not_looked_up(
     assert len(looked_up) == 1
 
 
+def test_the_front_door_follows_a_change_of_urlconf(client, publication, settings):
+    url = reverse("public:alert_list")
+    assert client.get(url)["ETag"]  # a cached page
+    assert client.get(url)["ETag"]  # and its route remembered
+
+    settings.ROOT_URLCONF = "tests.public.plain_urls"
+    response = client.get(url)
+
+    assert response.text == "plain"
+    assert not response.has_header("ETag")
+
+
 def test_the_front_door_must_come_first(settings):
     assert not [e for e in run_checks() if e.id == "alerts.E001"]
 
