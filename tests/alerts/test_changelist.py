@@ -1,0 +1,117 @@
+"""The alert changelist at scale: an estimated count when long, the country links made quickly."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from alerts import changelist
+from alerts.models import Alert
+from tests.builders import make_alert, make_country
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:alerts_alert_changelist")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def countries():
+    return [make_country(name) for name in ("Armenia", "Côte d'Ivoire", "Sudan & South Sudan")]
+
+
+def counts_rows(query):
+    """Whether ``query`` is the paginator's count of the list's rows."""
+    return query["sql"].startswith('SELECT COUNT(*) AS "__count"')
+
+
+def country_filter(rf, editor, query):
+    request = rf.get(CHANGELIST, query)
+    request.user = editor
+    cl = admin.site.get_model_admin(Alert).get_changelist_instance(request)
+    (spec,) = [s for s in cl.filter_specs if isinstance(s, changelist.QuickLinksRelatedFilter)]
+    return spec, cl
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"level__exact": "3"},
+        # Parameters sorting before and after the country's, one of them repeated,
+        # the country chosen, a search with characters to encode, an ordering.
+        {
+            "all": "",  # sorts before the country's parameter
+            "countries__id__exact": "1",
+            "countries__isnull": "True",
+            "issued_on__gte": "2020-01-01",
+            "level__exact": ["2", "3"],
+            "q": "Côte & co/?",
+            "o": "2.-5",
+            "workflow_state": "draft",
+        },
+    ],
+)
+def test_the_country_links_are_the_ones_django_makes(rf, editor, countries, query):
+    spec, cl = country_filter(rf, editor, query)
+
+    quick = list(spec.choices(cl))
+    django = list(admin.RelatedFieldListFilter.choices(spec, cl))
+
+    assert len(quick) == len(countries) + 2  # "All", each country, "None"
+    assert quick == django
+
+
+def test_the_changelist_links_each_country_and_marks_the_chosen_one(editor_client, countries):
+    sudan = countries[2]
+    response = editor_client.get(CHANGELIST, {"countries__id__exact": sudan.pk})
+
+    assert response.status_code == 200
+    text = response.text
+    assert f'<li class="selected"><a href="?countries__id__exact={sudan.pk}">' in text
+    assert "Sudan &amp; South Sudan</a></li>" in text
+    armenia = countries[0]
+    assert f'<li><a href="?countries__id__exact={armenia.pk}">Armenia</a></li>' in text
+    assert '<li><a href="?">All</a></li>' in text
+
+
+def test_a_short_list_is_counted(editor_client, editor):
+    for n in range(3):
+        make_alert(author=editor, title=f"Alert {n}", slug=f"alert-{n}")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(CHANGELIST)
+
+    assert "3 alerts" in response.text
+    assert "About" not in response.text
+    assert [q for q in queries if counts_rows(q)]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the estimate is PostgreSQL's (pg_class.reltuples)"
+)
+def test_a_long_unfiltered_list_is_estimated_and_a_filtered_one_counted(
+    editor_client, editor, monkeypatch
+):
+    for n in range(3):
+        make_alert(author=editor, title=f"Alert {n}", slug=f"alert-{n}", level=3 if n else 1)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE alerts_alert")  # what autovacuum does for a real table
+    monkeypatch.setattr(changelist.EstimatedCountPaginator, "estimate_above", 2)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(CHANGELIST)
+    assert "About 3 alerts" in response.text
+    assert not [q for q in queries if counts_rows(q)]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(CHANGELIST, {"level__exact": "3"})
+    assert "2 alerts" in response.text
+    assert "About" not in response.text
+    assert [q for q in queries if counts_rows(q)]
