@@ -126,6 +126,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # A kept connection the database dropped (a restart) is replaced before use.
+        # The page cache's one-query requests let their read be the check
+        # (alerts.public_data.first_read) instead of a SELECT 1 round trip.
         conn_health_checks=True,
     )
 }
