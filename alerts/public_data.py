@@ -256,7 +256,8 @@ class PreparedRead:
 
     @functools.cached_property
     def name(self):
-        return f"{self.prefix}_{hashlib.sha256(self.prepared_sql.encode()).hexdigest()[:12]}"
+        signature = f"{self.types}:{self.prepared_sql}"
+        return f"{self.prefix}_{hashlib.sha256(signature.encode()).hexdigest()[:12]}"
 
     @functools.cached_property
     def prepared_sql(self):
@@ -287,11 +288,21 @@ class PreparedRead:
 
         Should the session lose the statement behind our back (a connection pooler
         handing out another server session, DISCARD ALL), the read runs unprepared
-        and the next one prepares again: slower, never an error page. Requests run
-        in autocommit; inside a transaction the failed statement would have aborted
-        it, so there the error is raised.
+        and the next one prepares again: slower, never an error page (behind a
+        pooler in transaction mode, slower than not preparing at all). A first use
+        that fails after its PREPARE (a statement timeout) leaves the statement in
+        the session: the next use finds it there.
+
+        Only in autocommit, as requests run: inside a transaction a failed statement
+        would abort it, so there the read runs unprepared. And only with Django's
+        default client-side binding, which sends PREPARE and EXECUTE as one query;
+        with ``server_side_binding`` the read runs unprepared.
         """
-        if connection.vendor != "postgresql":
+        if (
+            connection.vendor != "postgresql"
+            or not connection.get_autocommit()
+            or connection.settings_dict["OPTIONS"].get("server_side_binding")
+        ):
             cursor.execute(self.plain, self.plain_args(*args))
             return
         raw = connection.connection
@@ -300,7 +311,7 @@ class PreparedRead:
             try:
                 cursor.execute(f"{self.prepare}; {self.execute}", args)
             except DatabaseError as error:
-                if _sqlstate(error) != DUPLICATE_PREPARED_STATEMENT or connection.in_atomic_block:
+                if _sqlstate(error) != DUPLICATE_PREPARED_STATEMENT:
                     raise
             else:
                 ready.add(raw)
@@ -310,7 +321,7 @@ class PreparedRead:
         try:
             cursor.execute(self.execute, args)
         except DatabaseError as error:
-            if _sqlstate(error) != UNDEFINED_PREPARED_STATEMENT or connection.in_atomic_block:
+            if _sqlstate(error) != UNDEFINED_PREPARED_STATEMENT:
                 raise
             ready.discard(raw)
             cursor.execute(self.plain, self.plain_args(*args))
@@ -360,6 +371,7 @@ def first_read(query):
         and connection.health_check_enabled
         and not connection.health_check_done
         and not connection.in_atomic_block
+        and connection.get_autocommit()
     )
     if pending:
         connection.health_check_done = True

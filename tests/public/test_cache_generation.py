@@ -247,3 +247,25 @@ def test_a_read_that_fails_on_a_working_connection_is_not_run_again(health_check
         public_data.first_read(timed_out)
     assert len(runs) == 1
     assert health_checks == [True]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_read_in_an_open_transaction_is_never_run_again_on_a_new_connection(monkeypatch):
+    runs = []
+
+    def dropped(cursor):
+        runs.append(True)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    connection.set_autocommit(False)  # a transaction begun by hand, not by atomic()
+    connection.health_check_done = False  # its first query, as at a request's start
+    monkeypatch.setattr(connection, "is_usable", lambda: False)  # as if the database dropped it
+    try:
+        with pytest.raises(OperationalError):
+            public_data.first_read(dropped)
+    finally:
+        connection.rollback()
+        connection.set_autocommit(True)
+    # Run again on a new connection, the rest of the transaction would silently run
+    # in autocommit.
+    assert len(runs) == 1

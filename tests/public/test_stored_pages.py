@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -253,3 +253,32 @@ def test_a_session_that_lost_the_statement_still_finds_the_page(client, publicat
         assert public_data.publication_for_page(publication.slug).pk == publication.pk
     assert statements(queries) == [["PREPARE", "EXECUTE"], ["EXECUTE"]]
     assert "Emergency in the Caucasus" in get_page(client, publication).text
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are used on PostgreSQL only"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # autocommit, as requests
+def test_the_lookup_runs_unprepared_in_a_transaction_or_with_server_side_binding(
+    publication, monkeypatch
+):
+    connection.ensure_connection()
+    public_data._prepared.pop(public_data.PAGE_LOOKUP.name, None)
+    with connection.cursor() as cursor:
+        # The session holds the statement unknown to this process (a first use that
+        # failed after its PREPARE): in a transaction, a PREPARE would fail and abort it.
+        cursor.execute(public_data.PAGE_LOOKUP.prepare)
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert public_data.publication_for_page(publication.slug).pk == publication.pk
+        assert Publication.objects.filter(pk=publication.pk).exists()  # still usable
+    assert statements(queries)[0] == ["SELECT"]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert public_data.publication_for_page(publication.slug).pk == publication.pk
+    assert statements(queries) == [["PREPARE", "EXECUTE"], ["EXECUTE"]]  # found it there
+
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", True)
+    with CaptureQueriesContext(connection) as queries:
+        assert public_data.publication_for_page(publication.slug).pk == publication.pk
+    assert statements(queries) == [["SELECT"]]
