@@ -113,10 +113,10 @@ class _QuickQueryStrings:
         ((name, value),) = new_params.items()
         if value is None or isinstance(value, (bytes, list, tuple)):
             return self._changelist.get_query_string(new_params, remove)
-        parts = self._parts.get((name, tuple(remove or ())))
-        if parts is None:
-            parts = self._parts[(name, tuple(remove or ()))] = self._around(name, remove)
-        before, after = parts
+        key = (name, tuple(remove or ()))
+        if key not in self._parts:
+            self._parts[key] = self._around(name, remove)
+        before, after = self._parts[key]
         pair = f"{quote_plus(name)}={quote_plus(str(value))}"
         return "?" + "&".join(part for part in (before, pair, after) if part)
 

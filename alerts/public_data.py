@@ -333,7 +333,7 @@ _prepared = {}
 PAGE_LOOKUP = PreparedRead(
     prefix="alerts_page",
     types=("timestamptz", "text"),
-    sql=lambda now, slug: _page_sql(now, slug),
+    sql=_page_sql,
     plain_args=lambda now, slug: [now, slug, now, now, now],
 )
 
@@ -370,8 +370,7 @@ def first_read(query):
         connection.connection is not None
         and connection.health_check_enabled
         and not connection.health_check_done
-        and not connection.in_atomic_block
-        and connection.get_autocommit()
+        and connection.get_autocommit()  # not in a transaction (atomic or by hand)
     )
     if pending:
         connection.health_check_done = True
