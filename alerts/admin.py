@@ -17,13 +17,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from reversion.admin import VersionAdmin
 
 from sources.models import Citation
 from stages.models import StageEvidence, StageRating
 
 from . import workflow
-from .changelist import EstimatedCountPaginator, QuickLinksRelatedFilter
+from .changelist import QuickLinksRelatedFilter
 from .diff import diff_snapshots
 from .locking import TOKEN_FIELD, OptimisticLockForm
 from .models import (
@@ -41,8 +42,24 @@ from .text import dangling_markers, describe_dangling
 from .versions import alert_versions
 
 
+class AlertInlineFormSet(forms.BaseInlineFormSet):
+    """An inline of the alert's change page that knows the page's other inlines.
+
+    The admin gives every inline formset of the page the same list
+    (``AlertAdmin.get_formset_kwargs``) and each one adds itself when made, so by
+    the time the formsets are validated ``sibling_formsets`` holds all of them (this
+    one included). Made without the admin, a formset has only itself.
+    """
+
+    def __init__(self, *args, sibling_formsets=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sibling_formsets = [] if sibling_formsets is None else sibling_formsets
+        self.sibling_formsets.append(self)
+
+
 class StageRatingInline(admin.TabularInline):
     model = StageRating
+    formset = AlertInlineFormSet
     extra = 0
     autocomplete_fields = ["country"]
     fields = ["country", "stage", "rationale"]
@@ -55,6 +72,7 @@ class StageRatingInline(admin.TabularInline):
 
 class StageEvidenceInline(admin.StackedInline):
     model = StageEvidence
+    formset = AlertInlineFormSet
     extra = 0
     autocomplete_fields = ["country"]
     fields = [("stage", "country", "period", "position"), "text"]
@@ -62,6 +80,7 @@ class StageEvidenceInline(admin.StackedInline):
 
 class RecommendationInline(admin.TabularInline):
     model = Recommendation
+    formset = AlertInlineFormSet
     extra = 0
     fields = ["position", "addressee", "action"]
 
@@ -102,14 +121,11 @@ def _marker_texts(alert, formsets):
     return texts
 
 
-class CitationFormSet(forms.BaseInlineFormSet):
+class CitationFormSet(AlertInlineFormSet):
     """Refuses a save in which any text cites a footnote number the alert does not have.
 
-    The check needs every other inline on the page, which the admin attaches as
-    ``sibling_formsets`` (see ``AlertAdmin._create_formsets``).
+    The check needs every other inline on the page: ``sibling_formsets``.
     """
-
-    sibling_formsets = ()
 
     def clean(self):
         super().clean()
@@ -299,10 +315,8 @@ class AlertAdmin(VersionAdmin):
         "updated_at",
     ]
     search_fields = ["title", "slug", "summary", "countries__name"]
-    # One count per page, not two: "N of M" would count every alert a second time;
-    # and unfiltered, beyond 10,000 alerts, an estimate (alerts/changelist.py).
+    # One count per page, not two: "N of M" would count every alert a second time.
     show_full_result_count = False
-    paginator = EstimatedCountPaginator
     # Rendering dominates the changelist (about 1.5 ms a row, the action checkbox
     # alone 0.5): 50 rows a page, and no bulk actions. An alert is deleted from its
     # own page, one at a time, where reversion's recover list can bring it back.
@@ -341,9 +355,11 @@ class AlertAdmin(VersionAdmin):
         """
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        versions = self._reversion_order_version_queryset(
-            request,
-            alert_versions(unquote(object_id)).select_related("revision", "revision__user"),
+        versions = (
+            alert_versions(unquote(object_id))
+            .select_related("revision", "revision__user")
+            # VersionAdmin's order (history_latest_first).
+            .order_by(*(self.get_version_ordering(request) or ()))
         )
         page = Paginator(versions, self.history_per_page).get_page(request.GET.get("p"))
         action_list = [
@@ -377,13 +393,19 @@ class AlertAdmin(VersionAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    def _create_formsets(self, request, obj, change):
-        # Cross-inline validation (markers in one inline, citations in another) has no
-        # public hook in ModelAdmin; this is the one place all formsets exist together.
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
-        for formset in formsets:
-            formset.sibling_formsets = formsets
-        return formsets, inline_instances
+    # Cross-inline validation (markers in one inline, citations in another): the
+    # formsets made together for a page share one list (AlertInlineFormSet).
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        # Each set of formsets starts a list of its own, kept on the request for
+        # get_formset_kwargs, which Django calls for each formset this yields.
+        request.alert_inline_formsets = []
+        yield from super().get_formsets_with_inlines(request, obj)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        kwargs["sibling_formsets"] = request.alert_inline_formsets
+        return kwargs
 
     # The public page shows the latest publication, not this working copy; the
     # preview link on the change page shows the working copy.
@@ -647,7 +669,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
         """The review page. POST approves or requests changes through alerts.workflow."""
         submission = self.get_object(request, unquote(object_id))
         if submission is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self._missing_object_redirect(request, object_id)
         if not self.has_view_permission(request, submission):
             raise PermissionDenied
         approve_form = ApproveForm(prefix="approve")
@@ -672,6 +694,17 @@ class SubmissionAdmin(ReadOnlyAdmin):
                     return HttpResponseRedirect(request.path)
             submission = self.get_object(request, unquote(object_id))
         return self._review_page(request, submission, approve_form, changes_form)
+
+    def _missing_object_redirect(self, request, object_id):
+        """As Django's change page answers for an object that does not exist: a
+        warning (in Django's words) and the admin index."""
+        message = gettext("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?")
+        self.message_user(
+            request,
+            message % {"name": self.opts.verbose_name, "key": unquote(object_id)},
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(reverse("admin:index", current_app=self.admin_site.name))
 
     def _approve(self, request, submission, comment):
         publication = workflow.approve(submission=submission, user=request.user, comment=comment)

@@ -102,6 +102,28 @@ def test_marker_in_an_inline_rationale_is_checked_too(editor_client, alert):
     assert "Stage rating (Armenia, stage 8) cites [9]" in response.content.decode()
 
 
+def test_marker_in_a_new_recommendation_is_checked_too(editor_client, alert):
+    rows = existing_rows(alert)
+    rows["recommendations"].append({"position": 9, "addressee": "The UN", "action": "Act [8]."})
+
+    response = editor_client.post(
+        change_url(alert), alert_form_data(alert, countries=alert.countries.all(), inlines=rows)
+    )
+
+    assert response.status_code == 200
+    assert "(The UN) cites [8]" in response.content.decode()
+    assert not alert.recommendations.filter(addressee="The UN").exists()
+
+
+def test_each_inline_formset_has_the_pages_inlines_as_siblings(editor_client, alert):
+    response = editor_client.get(change_url(alert))
+
+    formsets = [inline.formset for inline in response.context["inline_admin_formsets"]]
+    assert [fs.prefix for fs in formsets] == ["ratings", "evidence", "recommendations", "citations"]
+    for formset in formsets:
+        assert formset.sibling_formsets == formsets  # the same formsets, in page order
+
+
 def test_unchanged_valid_save_is_accepted_and_recorded(editor_client, alert):
     data = alert_form_data(
         alert, countries=alert.countries.all(), inlines=existing_rows(alert), title="Renamed"

@@ -219,6 +219,17 @@ def test_submitter_sees_why_they_may_not_approve(alert, editor):
     assert db_state() == before
 
 
+def test_review_page_of_a_missing_submission_sends_to_the_admin_index(reviewer):
+    response = client_for(reviewer).get(
+        reverse("admin:alerts_submission_change", args=["404"]), follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("admin:index"), 302)]
+    assert messages_of(response) == [
+        "submission with ID “404” doesn’t exist. Perhaps it was deleted?"
+    ]
+
+
 # --- The review page -----------------------------------------------------------------
 
 
