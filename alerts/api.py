@@ -1,13 +1,14 @@
 """The public JSON API and the CSV of determinations. Field names are documented in
 docs/api.md and are a promise: add fields, never rename or remove them.
 
-Everything starts from ``alerts.public_data`` (so from ``Publication.objects.live()``
-or ``LiveSpan.objects.current()``, the two definitions in alerts/models.py).
+Everything starts from ``alerts.public_data`` (so from ``Publication.objects.live()``,
+the one definition in alerts/models.py, or its narrowing ``current()``).
 """
 
 import csv
 
 from django.core.validators import slug_re
+from django.db.models.fields.json import KeyTextTransform
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -102,12 +103,12 @@ def _not_live(request, slug, *, view_name, args=()):
 
 @require_safe
 def alert_list(request):
-    page = public_data.paginate(
-        public_data.live_alerts(),
-        PER_PAGE,
-        request.GET.get("page"),
-        count=public_data.count_live(),
+    # The summary as editors wrote it (Markdown): read out of the snapshot for the
+    # page's rows only.
+    alerts = public_data.live_alerts().annotate(
+        snapshot_summary=KeyTextTransform("summary", "snapshot")
     )
+    page = public_data.paginate(alerts, PER_PAGE, request.GET.get("page"))
     paginator = page.paginator
 
     def page_url(number):
@@ -120,10 +121,10 @@ def alert_list(request):
             "level": pub.level,
             "level_label": Level(pub.level).label,
             "issued_on": _iso(pub.issued_on),
-            "summary": pub.summary,
+            "summary": pub.snapshot_summary,
             "countries": [
                 {"slug": c["slug"], "name": c["name"], "iso_code": c["iso_code"]}
-                for c in (pub.snapshot_countries or [])
+                for c in pub.countries
             ],
             "withdrawn": False,
             "url": _absolute(request, "public:alert_detail", pub.slug),

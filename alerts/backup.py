@@ -9,12 +9,8 @@ DUMP_EXCLUDES = [
     "sessions",  # logins are not worth restoring
     "admin.logentry",  # the admin's own log; the editorial record is reversion + events
     "axes",  # login-throttling counters
-    "alerts.publicationrendering",  # HTML derived from each publication, made again on read
-    "alerts.publicationpage",  # likewise, each current publication's whole page
-    "alerts.publicationitem",  # likewise, its entry in lists and feeds
-    "alerts.livespan",  # which publication is current: rebuilt as publications load
-    "alerts.livespancount",  # how many spans are open: kept as they are rebuilt
-    "alerts.livefacet",  # the countries and stages each span rates: rebuilt likewise
-    "alerts.countryspan",  # each country's current determination: rebuilt likewise
-    "alerts.livesetcounter",  # the page cache's generation; migrate creates it
+    # Derived from the publications, determinations and withdrawals: after loaddata,
+    # `manage.py rebuild_current` makes them again (docs/deploy.md).
+    "alerts.supersession",  # which publication of each alert is current
+    "alerts.countryspan",  # each country's current determination
 ]

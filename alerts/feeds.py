@@ -21,7 +21,6 @@ from django.utils.html import format_html
 
 from stages.models import Country
 
-from . import items as publication_items
 from . import public_data
 from .models import ChangeKind, Level, PublishedDetermination
 
@@ -48,17 +47,21 @@ class Entry:
     categories: list = field(default_factory=list)
 
 
-def _publication_entry(item):
-    """The entry of a publication, from its stored item (alerts/items.py)."""
-    pub = item.publication
+def _publication_entry(pub):
+    """The entry of a publication: its change note, then its summary (rendered at
+    publication, alerts/rendering.py)."""
     link = reverse("public:alert_version", args=[pub.slug, pub.number])
+    note = ""
+    if pub.change_note:
+        kind = "Correction" if pub.change_kind == ChangeKind.CORRECTION else "Update"
+        note = format_html("<p><strong>{}:</strong> {}</p>", kind, pub.change_note)
     return Entry(
         title=KIND_PREFIX.get(pub.change_kind, "") + pub.title,
         link=link,
-        description=item.entry_html,
+        description=f"{note}{pub.summary_html}",
         when=pub.go_live_at,
         guid=link,
-        categories=[Level(pub.level).label, *item.countries],
+        categories=[Level(pub.level).label, *(c.get("name", "") for c in pub.countries)],
     )
 
 
@@ -79,8 +82,8 @@ def _withdrawal_entry(withdrawal):
 
 
 def _entries(publications, withdrawals):
-    ids = publications.values_list("pk", flat=True)[:MAX_ENTRIES]
-    entries = [_publication_entry(item) for item in publication_items.for_ids(ids)]
+    publications = publications.only(*public_data.LIST_FIELDS)[:MAX_ENTRIES]
+    entries = [_publication_entry(pub) for pub in publications]
     entries += [_withdrawal_entry(w) for w in withdrawals[:MAX_ENTRIES]]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:MAX_ENTRIES]

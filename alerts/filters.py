@@ -108,11 +108,9 @@ class AlertFilter(django_filters.FilterSet):
         label="Issued on or before", field_name="issued_on", lookup_expr="lte", widget=DateInput
     )
 
-    def __init__(self, *args, now=None, **kwargs):
-        """``queryset`` is ``public_data.live_alerts(now)``: a country or a stage
-        filter reads the same alerts from ``public_data.live_facets(now)`` instead."""
+    def __init__(self, *args, **kwargs):
+        """``queryset`` is ``public_data.live_alerts()``: publications."""
         super().__init__(*args, **kwargs)
-        self.now = now
         # Read each list of choices once: a callable would be called again by
         # validation and by rendering, one query each time.
         countries, stages, self.country_ids = filter_choices()
@@ -123,20 +121,16 @@ class AlertFilter(django_filters.FilterSet):
         return queryset  # applied in filter_queryset
 
     def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
         country = self.form.cleaned_data.get("country")
         stage = self.form.cleaned_data.get("stage")
-        if country:
-            queryset = public_data.live_facets(self.now, country_id=self.country_ids[country])
-        elif stage:
-            queryset = public_data.live_facets(self.now, stage_id=int(stage))
-        queryset = super().filter_queryset(queryset)
-        if country and stage:
+        if country or stage:
             # Both: the same determination rates the country at the stage.
-            rated = PublishedDetermination.objects.filter(
-                publication=OuterRef("publication_id"),
-                country_id=self.country_ids[country],
-                stage_id=int(stage),
-            )
+            rated = PublishedDetermination.objects.filter(publication=OuterRef("pk"))
+            if country:
+                rated = rated.filter(country_id=self.country_ids[country])
+            if stage:
+                rated = rated.filter(stage_id=int(stage))
             queryset = queryset.filter(Exists(rated))
         # Last: search ranks (at most about search.RANKED_MATCHES of) what the others leave.
         return search.search(queryset, self.form.cleaned_data.get("q"))
@@ -149,16 +143,6 @@ class AlertFilter(django_filters.FilterSet):
     def search_capped(self, count):
         """True when a search matched more alerts than it ranked (its ``count`` says)."""
         return self.searched and search.capped(count)
-
-    def counted_without_counting(self):
-        """The number of rows, when no filter but the level is set (kept by
-        public_data.count_live, so not counted); else None."""
-        if self.is_bound and not self.is_valid():
-            return None
-        data = self.form.cleaned_data if self.is_bound else {}
-        if any(data.get(name) for name in self.filters if name != "level"):
-            return None
-        return public_data.count_live(level=data.get("level") or None)
 
     @property
     def active(self):

@@ -1,5 +1,6 @@
 import reversion
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -215,8 +216,6 @@ class ImmutableQuerySet(models.QuerySet):
     def delete(self):
         raise ImmutableError(f"{self.model.__name__} rows cannot be deleted.")
 
-    _raw_delete = delete
-
 
 class ImmutableModel(models.Model):
     """Insert-only: saving an existing row or deleting one raises ImmutableError."""
@@ -238,14 +237,12 @@ class ImmutableModel(models.Model):
 
 class PublicationQuerySet(ImmutableQuerySet):
     def live(self, now=None):
-        """The definition of what the public may see: gone live and not withdrawn.
+        """What the public may read: publications gone live whose alert is not withdrawn.
 
-        ``LiveSpan.objects.current()`` (each alert's current publication),
-        ``public_data._live_rows()`` (determination rows) and
-        ``public_data._page_sql()`` (a stored page's lookup, in SQL) test the same
-        two things on their own columns: change the four together. Time is a
-        filter, not a job: a scheduled publication becomes visible the moment its
-        go-live time passes, with no cron.
+        The one definition. Every public surface starts here (or from ``current``,
+        which narrows it), and nothing else restates it. Time is a filter, not a job:
+        a scheduled publication becomes visible the moment its go-live time passes,
+        with no cron.
         """
         now = now or timezone.now()
         # NOT EXISTS rather than a LEFT JOIN on the withdrawal: PostgreSQL plans the
@@ -254,10 +251,18 @@ class PublicationQuerySet(ImmutableQuerySet):
         withdrawn = Withdrawal.objects.filter(alert=models.OuterRef("alert_id"))
         return self.filter(~models.Exists(withdrawn), go_live_at__lte=now)
 
-    def latest_live(self, now=None):
-        """Of the live publications, only the newest of each alert (see LiveSpan)."""
+    def current(self, now=None):
+        """Of ``live``, each alert's current version: the ones not yet superseded.
+
+        Which publication supersedes which is kept in Supersession, written by the
+        workflow when it publishes (alerts/succession.py), so this is an anti-join
+        on a small table, not a search for a newer publication of every alert.
+        """
         now = now or timezone.now()
-        return self.live(now).filter(pk__in=LiveSpan.objects.current(now).values("publication_id"))
+        superseded = Supersession.objects.filter(
+            publication=models.OuterRef("pk"), superseded_at__lte=now
+        )
+        return self.live(now).filter(~models.Exists(superseded))
 
 
 class Publication(ImmutableModel):
@@ -280,6 +285,17 @@ class Publication(ImmutableModel):
     slug = models.SlugField(max_length=200, db_index=True)
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     issued_on = models.DateField()
+    # Made once, at publication, from the snapshot (alerts/rendering.py), so that no
+    # reader's request runs Markdown and lists never read the snapshot.
+    content_html = models.TextField(help_text="The alert's content, rendered and sanitised.")
+    summary_html = models.TextField(help_text="The summary, rendered (feed entries).")
+    summary_text = models.TextField(help_text="The summary as plain text (lists, descriptions).")
+    countries = models.JSONField(
+        default=list, help_text="The alert's countries, each marked whether it is rated."
+    )
+    # PostgreSQL full-text search (alerts/search.py); the GIN index is made by a
+    # migration, on PostgreSQL only. Always NULL on SQLite.
+    search_document = SearchVectorField(null=True, editable=False)
 
     objects = PublicationQuerySet.as_manager()
 
@@ -301,95 +317,6 @@ class Publication(ImmutableModel):
 
     def __str__(self):
         return f"{self.title} — publication {self.number}"
-
-
-class PublicationRendering(models.Model):
-    """A publication's content rendered to HTML once, so no reader pays for Markdown.
-
-    Derived data (alerts/rendering.py): ``renderer`` names the templates and code
-    that produced it, and a rendering by any other renderer is made again on the
-    next read. Never dumped; deleting rows only costs a render.
-    """
-
-    publication = models.OneToOneField(
-        Publication, on_delete=models.CASCADE, primary_key=True, related_name="rendering"
-    )
-    renderer = models.CharField(max_length=16)
-    html = models.TextField()
-
-    def __str__(self):
-        return f"Rendering of {self.publication}"
-
-
-class PublicationPage(models.Model):
-    """A publication's public page, rendered once, so a reader's request renders nothing.
-
-    Derived data like PublicationRendering (alerts/pages.py): made again on read when
-    ``renderer`` is not the current one or when the page no longer lists the versions
-    it should (``modified_at``). Never dumped; deleting rows only costs a render.
-    """
-
-    publication = models.OneToOneField(
-        Publication, on_delete=models.CASCADE, primary_key=True, related_name="page"
-    )
-    renderer = models.CharField(max_length=16)
-    modified_at = models.DateTimeField(
-        help_text="Go-live time of the newest version the page lists."
-    )
-    html = models.TextField(help_text="The page without the site's origin (scheme and host).")
-    origin_at = models.JSONField(
-        default=list, help_text="Where in the HTML the origin of the request goes."
-    )
-
-    def __str__(self):
-        return f"Page of {self.publication}"
-
-    def html_for(self, origin):
-        """The page with ``origin`` (e.g. "https://alerts.example.org") put back in."""
-        parts, start = [], 0
-        for at in self.origin_at:
-            parts += (self.html[start:at], origin)
-            start = at
-        parts.append(self.html[start:])
-        return "".join(parts)
-
-
-class PublicationItem(models.Model):
-    """What lists and feeds show of a publication, rendered once (alerts/items.py).
-
-    Derived data like PublicationRendering: made at publication, and again on read
-    when ``renderer`` is not the current one. Never dumped; deleting rows only
-    costs a render.
-    """
-
-    publication = models.OneToOneField(
-        Publication, on_delete=models.CASCADE, primary_key=True, related_name="item"
-    )
-    renderer = models.CharField(max_length=16)
-    html = models.TextField(help_text="The publication's entry in the alert lists.")
-    entry_html = models.TextField(help_text="Its Atom feed entry's content.")
-    countries = models.JSONField(
-        default=list, help_text="Names of the countries it concerns (the feed's categories)."
-    )
-
-    def __str__(self):
-        return f"List item of {self.publication}"
-
-
-class LiveSetCounter(models.Model):
-    """One row, moved inside every transaction that writes a publication or withdrawal.
-
-    The public page cache's generation when there is no shared cache
-    (alerts/public_cache.py). Unlike the newest publication id, which is handed
-    out at insert time, it changes in commit order: concurrent writers queue on
-    this row, and readers see a new value only once its transaction committed.
-    """
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    value = models.BigIntegerField(default=0)
-
-    def __str__(self):
-        return f"Live set generation {self.value}"
 
 
 class PublishedDetermination(ImmutableModel):
@@ -437,173 +364,36 @@ class Withdrawal(ImmutableModel):
         return f"Withdrawal of {self.alert} on {self.withdrawn_at:%Y-%m-%d}"
 
 
-class SpanQuerySet(models.QuerySet):
-    """Rows that hold from ``starts_at`` until ``ends_at`` (open-ended when None),
-    for an alert: LiveSpan, LiveFacet and CountrySpan."""
+class Supersession(models.Model):
+    """When a publication stopped (or will stop) being its alert's current version.
 
-    def holding(self, now=None):
-        """The rows whose time includes ``now``, whatever became of their alert."""
-        now = now or timezone.now()
-        return self.filter(
-            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now), starts_at__lte=now
-        )
-
-    def current(self, now=None):
-        """The rows that hold at ``now``: for LiveSpan, one per live alert."""
-        # The withdrawal test repeats what rebuilding the spans already ensures, so
-        # that a withdrawn alert stays hidden even if its rows were never rebuilt.
-        withdrawn = Withdrawal.objects.filter(alert=models.OuterRef("alert_id"))
-        return self.holding(now).filter(~models.Exists(withdrawn))
-
-
-class ListedSpan(models.Model):
-    """What the public list sorts, filters and counts a current publication by: the
-    span's times and, copied from the publication, which never changes, its issue
-    date and level (so that lists never read publications to choose their rows)."""
-
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True)
-    issued_on = models.DateField()
-    level = models.PositiveSmallIntegerField(choices=Level.choices)
-
-    objects = SpanQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-
-class LiveSpan(ListedSpan):
-    """When a publication is its alert's current public version: from ``starts_at``
-    until ``ends_at`` (open-ended when None).
-
-    Derived from the alert's publications and withdrawal by alerts/live_spans.py,
-    which holds the rule and rebuilds an alert's spans whenever either is written.
-    Stored so that "the current publication of every alert" is a read of this
-    narrow table, not a search for newer publications over all of them (80-180 ms
-    per count at 100,000 alerts). Scheduled publications need no job: their spans
-    are written at approval and time does the rest. A withdrawn alert has none.
+    Derived from the alert's publications (alerts/succession.py): the earliest
+    go-live time of any later-numbered publication of the alert. A publication
+    without one is current for as long as it is live. Written by the workflow in the
+    transaction that publishes; ``manage.py rebuild_current`` makes every row again.
     """
 
     publication = models.OneToOneField(
-        Publication, on_delete=models.CASCADE, primary_key=True, related_name="live_span"
+        Publication, on_delete=models.CASCADE, primary_key=True, related_name="supersession"
     )
-
-    class Meta:
-        indexes = [
-            models.Index(
-                fields=["-issued_on", "-starts_at", "-publication_id"],
-                name="live_span_newest_first",
-            ),
-            models.Index(fields=["level", "-issued_on"], name="live_span_level"),
-            # The few spans a count of current ones must correct LiveSpanCount by:
-            # scheduled (open-ended, not started) and ending later.
-            models.Index(
-                fields=["starts_at"],
-                condition=models.Q(ends_at__isnull=True),
-                name="live_span_open",
-            ),
-            models.Index(
-                fields=["ends_at"], condition=models.Q(ends_at__isnull=False), name="live_span_ends"
-            ),
-        ]
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
+    superseded_at = models.DateTimeField()
 
     def __str__(self):
-        until = f"{self.ends_at:%Y-%m-%d %H:%M}" if self.ends_at else "further notice"
-        return f"Publication {self.publication_id} current from {self.starts_at:%Y-%m-%d %H:%M} until {until}"
+        return (
+            f"Publication {self.publication_id} superseded at {self.superseded_at:%Y-%m-%d %H:%M}"
+        )
 
 
-class LiveFacet(ListedSpan):
-    """A country or a stage that a LiveSpan's publication rates, with the span's
-    times and the list's sort keys: one row per (span, country) and one per (span,
-    stage).
-
-    Derived by alerts/live_spans.py from the spans and the determinations whenever
-    either is written, for every span. Stored so that the alert
-    list filtered by a country or a stage reads that country's or stage's rows in
-    the list's order, instead of testing every current alert for a determination:
-    at 100,000 alerts a rare country with a level took 170 ms that way, the busiest
-    country's count 30 ms.
-    """
-
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
-    # No index of their own: the partial indexes below lead with them.
-    country = models.ForeignKey(
-        Country,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
-    stage = models.ForeignKey(
-        "stages.Stage",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-    )
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(country__isnull=False, stage__isnull=True)
-                | models.Q(country__isnull=True, stage__isnull=False),
-                name="live_facet_country_or_stage",
-            ),
-            # A span rates a country, or a stage, once: a second row would list its
-            # alert twice.
-            models.UniqueConstraint(
-                fields=["publication", "country"],
-                condition=models.Q(country__isnull=False),
-                name="live_facet_one_per_country",
-            ),
-            models.UniqueConstraint(
-                fields=["publication", "stage"],
-                condition=models.Q(stage__isnull=False),
-                name="live_facet_one_per_stage",
-            ),
-        ]
-        # In the list's order within a country or stage, and covering what the
-        # current() test and the level filter read, so that counting a stage's ~40,000
-        # current rows at 100,000 alerts reads the index alone (8 ms, not 30); SQLite
-        # has no covering indexes and ignores ``include``.
-        indexes = [
-            models.Index(
-                fields=["country", "-issued_on", "-starts_at", "-publication_id"],
-                condition=models.Q(country__isnull=False),
-                include=["ends_at", "alert", "level"],
-                name="live_facet_country",
-            ),
-            models.Index(
-                fields=["stage", "-issued_on", "-starts_at", "-publication_id"],
-                condition=models.Q(stage__isnull=False),
-                include=["ends_at", "alert", "level"],
-                name="live_facet_stage",
-            ),
-        ]
-
-    def __str__(self):
-        rated = f"country {self.country_id}" if self.country_id else f"stage {self.stage_id}"
-        return f"Publication {self.publication_id} rates {rated}"
-
-
-class LiveSpanCount(models.Model):
-    """How many LiveSpans of a level have no end, scheduled ones included.
-
-    Moved by alerts/live_spans.py in the transaction that rewrites spans, so that
-    the number of live alerts (the list's "N alerts", its pages, the API, the
-    sitemaps) is this row corrected by the few spans that start or end later
-    (public_data.count_live), not a count of ~96,000 rows (20-40 ms at 100,000
-    alerts).
-    """
-
-    level = models.PositiveSmallIntegerField(primary_key=True, choices=Level.choices)
-    open = models.BigIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.open} open spans at level {self.level}"
+class CountrySpanQuerySet(models.QuerySet):
+    def current(self, now=None):
+        """The rows that hold at ``now``, of publications that are live then."""
+        now = now or timezone.now()
+        return self.filter(
+            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now),
+            starts_at__lte=now,
+            publication__in=Publication.objects.live(now),
+        )
 
 
 class CountrySpan(models.Model):
@@ -611,13 +401,14 @@ class CountrySpan(models.Model):
     ``stage`` by ``publication``, the newest current publication that rates it, from
     ``starts_at`` until ``ends_at`` (open-ended when None).
 
-    Derived by alerts/live_spans.py from the determinations and the LiveSpans
-    whenever either is written, like LiveSpan, so that "every country's current
-    stages" (home, /stages/, /countries/, the escalation check) is a read of about a
-    thousand rows instead of a walk of each country's determinations (40 ms at
-    100,000 alerts), and when it last changed is read, not worked out (25 ms more). Only the present and the future are kept: the first row of a
-    country starts at its publication's go-live time, and rows that ended before the
-    last rebuild are dropped. A scheduled publication's rows are written at approval
+    Derived from the determinations and the Supersessions (alerts/succession.py),
+    written by the workflow in the transaction that publishes or withdraws, so that
+    "every country's current stages" (home, /stages/, /countries/, the escalation
+    check) is a read of about a thousand rows instead of a walk of each country's
+    determinations (40 ms at 100,000 alerts), and when it last changed is read, not
+    worked out. Only the present and the future are kept: the first row of a country
+    starts at its publication's go-live time, and rows that ended before the last
+    rebuild are dropped. A scheduled publication's rows are written at approval
     and start when it goes live.
     """
 
@@ -631,7 +422,7 @@ class CountrySpan(models.Model):
     changed_at = models.DateTimeField()
     changed_at_or_before = models.BooleanField()
 
-    objects = SpanQuerySet.as_manager()
+    objects = CountrySpanQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["country", "starts_at"], name="country_span_country")]

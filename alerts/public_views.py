@@ -1,22 +1,23 @@
 """The public site: server-rendered pages of live publications only.
 
 Every query starts from ``alerts.public_data`` (and so from ``Publication.objects.live()``
-or ``LiveSpan.objects.current()``);
-alerts are rendered from their stored snapshots through the one alert template, and
-an alert's current page once, when it is published (alerts/pages.py).
-Each view issues a small, fixed number of queries whatever the size of the content
-(tests/public/test_query_counts.py holds them to it).
+or its narrowing ``current()``). An alert's content was rendered when it was
+published (alerts/rendering.py); the page around it renders here, so no request runs
+Markdown. Each view issues a small, fixed number of queries whatever the size of the
+content (tests/public/test_query_counts.py holds them to it).
 """
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import http_date
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from . import charts, items, pages, public_data, search
+from . import charts, public_data, search
 from .diff import diff_snapshots
 from .filters import AlertFilter
-from .pages import alert_url
+from .models import ChangeKind, Level
 
 HOME_ALERTS = 10
 COUNTRY_ALERTS = 50  # the rest are one click away, in the filtered list
@@ -47,15 +48,59 @@ def _not_live(request, slug, *, view_name, args=()):
     raise Http404("No live alert has this address.")
 
 
+def alert_url(slug):
+    return reverse("public:alert_detail", args=[slug])
+
+
+def origin(request):
+    """The scheme and host the request came to, as absolute URLs begin."""
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def alert_context(request, publication, versions, *, is_current):
+    """What the alert templates need, for the current page and an older version's."""
+    first = versions[0] if versions else None
+    path = (
+        alert_url(publication.slug)
+        if is_current
+        else reverse("public:alert_version", args=[publication.slug, publication.number])
+    )
+    return {
+        # The header's fields, as the staff preview's snapshot has them.
+        "alert": {
+            "title": publication.title,
+            "level": publication.level,
+            "level_label": Level(publication.level).label,
+            "issued_on": publication.issued_on.isoformat(),
+            "countries": publication.countries,
+            "summary_text": publication.summary_text,
+        },
+        # Rendered and sanitised at publication (alerts/rendering.py).
+        "content_html": SafeString(publication.content_html),
+        "publication": publication,
+        "versions": versions,
+        "notes": [
+            v
+            for v in versions
+            if v["change_kind"] in (ChangeKind.UPDATE, ChangeKind.CORRECTION) and v["change_note"]
+        ],
+        "first_published": first["go_live_at"] if first else publication.go_live_at,
+        "is_current": is_current,
+        # Rated countries have a public page (and only those: see country_detail).
+        "linked_countries": {c["slug"] for c in publication.countries if c["rated"]},
+        "canonical_url": origin(request) + path,
+        "current_url": alert_url(publication.slug),
+        "nav": "alerts",
+    }
+
+
 @require_safe
 def home(request):
     return render(
         request,
         "public/home.html",
         {
-            "alerts": items.html(
-                items.for_ids(public_data.live_alerts().values_list("pk", flat=True)[:HOME_ALERTS])
-            ),
+            "alerts": public_data.live_alerts()[:HOME_ALERTS],
             "determinations": public_data.current_determinations(),
         },
     )
@@ -67,21 +112,14 @@ def alert_list(request):
     queryset = filterset.qs
     if filterset.is_bound and not filterset.is_valid():
         queryset = queryset.none()
-    page = public_data.paginate(
-        queryset,
-        PER_PAGE,
-        request.GET.get("page"),
-        small=filterset.searched,
-        count=filterset.counted_without_counting(),
-        rows=items.for_ids,
-    )
+    page = public_data.paginate(queryset, PER_PAGE, request.GET.get("page"))
     return render(
         request,
         "public/alert_list.html",
         {
             "filter": filterset,
             "page": page,
-            "alerts": items.html(page.object_list),
+            "alerts": page.object_list,
             "search_capped": filterset.search_capped(page.paginator.count),
             "ranked_matches": search.RANKED_MATCHES,
             "nav": "alerts",
@@ -90,13 +128,20 @@ def alert_list(request):
 
 
 @require_safe
-def alert_detail(request, slug, publication=None):
-    # The page cache may have looked the publication up already (public_cache.py).
-    publication = publication or public_data.publication_for_page(slug)
+def alert_detail(request, slug):
+    publication = public_data.current_publication(slug, content=True)
     if publication is None:
         return _not_live(request, slug, view_name="public:alert_detail")
-    # Rendered when it was published (alerts/pages.py): nothing to render here.
-    return HttpResponse(pages.current_page(publication).html_for(pages.origin(request)))
+    versions = public_data.versions_of(publication)
+    response = render(
+        request,
+        "public/alert_detail.html",
+        alert_context(request, publication, versions, is_current=True),
+    )
+    # The page changes only when a version joins its list (ConditionalGetMiddleware
+    # answers If-Modified-Since with it).
+    response["Last-Modified"] = http_date(max(v["go_live_at"] for v in versions).timestamp())
+    return response
 
 
 def _parse_number(value):
@@ -111,7 +156,7 @@ def alert_versions(request, slug):
     current = public_data.current_publication(slug)
     if current is None:
         return _not_live(request, slug, view_name="public:alert_versions")
-    versions = pages.versions_of(current)
+    versions = public_data.versions_of(current)
     numbers = [v["number"] for v in versions]
     new = _parse_number(request.GET.get("to"))
     old = _parse_number(request.GET.get("from"))
@@ -160,15 +205,13 @@ def alert_version(request, slug, number):
     publication = (
         public_data.live()
         .filter(alert_id=current.alert_id, number=number)
-        .select_related("rendering")
+        .defer("snapshot", "search_document")
         .first()
     )
     if publication is None:
         raise Http404("This alert has no live version with that number.")
-    versions = pages.versions_of(publication)
-    context = pages.alert_context(
-        publication, versions, current=False, origin=pages.origin(request)
-    ) | {
+    versions = public_data.versions_of(publication)
+    context = alert_context(request, publication, versions, is_current=False) | {
         "current_number": current.number,
     }
     return render(request, "public/alert_version.html", context)

@@ -1,76 +1,82 @@
-"""An alert's content rendered to HTML once per publication, not once per reader.
+"""What a publication shows, made once, when it is published.
 
-Markdown and the content template were about three quarters of an uncached alert
-page's CPU. A publication never changes, so its content is rendered when it is
-published (workflow._publish) and stored in PublicationRendering; pages only
-paste it in. The stored HTML is tagged with the *renderer*: a digest of the
-content template, the code that turns a snapshot into it, and the Markdown
-libraries' versions. After a deploy that changes any of them, each publication
-is rendered again on its next read (or ahead of time: ``manage.py
-render_publications``), so nobody is served HTML from older code.
+A publication never changes, so the HTML of its content (the alert between the
+page's header and its footer: summary, determinations, evidence, recommendations,
+references), its summary as HTML and as plain text, and its countries are made from
+the approved snapshot when it is published and kept in its own columns
+(``publication_fields``). Serving an alert page, a list or a feed never runs
+Markdown; the page around the content renders normally, so a change to the site's
+templates needs no re-render.
+
+Staff previews render a working copy's snapshot the same way, on each request.
 """
 
-import functools
-import hashlib
-import inspect
-from importlib import metadata
+from django.contrib.postgres.search import SearchVector
+from django.db import connection
+from django.db.models import Value
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
-from django.template.loader import get_template, render_to_string
-from django.utils.safestring import SafeString, mark_safe
-
-from . import presentation, snapshot, text
-from .models import PublicationRendering
-from .templatetags import public_tags
+from . import presentation
+from .snapshot import upgrade
+from .templatetags.public_tags import plain_text
+from .text import render_markdown
 
 CONTENT_TEMPLATE = "alerts/_alert_content.html"
+# Searched with weight C, after the title (A) and the summary (B): these sections, and
+# every piece of text in these lists (rationales, evidence, recommendations, with the
+# country and stage names they carry).
+SEARCHED_SECTIONS = ("background", "legal_analysis", "assessment")
+SEARCHED_LISTS = ("ratings", "evidence", "recommendations")
 
 
-@functools.cache
-def renderer():
-    """A digest of everything that shapes the stored HTML."""
-    digest = hashlib.sha256()
-    digest.update(get_template(CONTENT_TEMPLATE).template.source.encode())
-    # Not covered: this module, the URLconf (country links are reversed into the
-    # HTML) and Django itself. After changing those, run render_publications --force.
-    for module in (presentation, snapshot, text, public_tags):
-        digest.update(inspect.getsource(module).encode())
-    for package in ("markdown-it-py", "nh3"):
-        try:
-            digest.update(f"{package}={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{package}=absent".encode())
-    return digest.hexdigest()[:16]
-
-
-def render_content(snap, *, link_countries):
+def render_content(snapshot, *, link_countries):
     """The content of a snapshot as HTML; ``link_countries`` links rated countries' pages."""
-    context = presentation.present(snap)
+    context = presentation.present(snapshot)
     if link_countries:
         context["linked_countries"] = {r["country"] for r in context["alert"]["ratings"]}
     return mark_safe(render_to_string(CONTENT_TEMPLATE, context))
 
 
-def store(publication):
-    """Render a publication's content and keep it (replacing any older rendering)."""
-    html = render_content(publication.snapshot, link_countries=True)
-    PublicationRendering.objects.bulk_create(
-        [PublicationRendering(publication=publication, renderer=renderer(), html=html)],
-        update_conflicts=True,
-        unique_fields=["publication"],
-        update_fields=["renderer", "html"],
-    )
-    return html
+def search_document(snapshot):
+    """The publication's full-text search vector (PostgreSQL), or None (SQLite)."""
+    if connection.vendor != "postgresql":
+        return None
+    parts = [
+        SearchVector(Value(snapshot["title"]), weight="A", config="english"),
+        SearchVector(Value(snapshot["summary"]), weight="B", config="english"),
+    ]
+    body = [snapshot[key] for key in SEARCHED_SECTIONS]
+    # In key order: a snapshot read back from PostgreSQL's jsonb has its keys reordered,
+    # and the document must not depend on where the snapshot came from.
+    body += [
+        row[name]
+        for key in SEARCHED_LISTS
+        for row in snapshot[key]
+        for name in sorted(row)
+        if isinstance(row[name], str)
+    ]
+    body = "\n\n".join(text for text in body if text)
+    parts.append(SearchVector(Value(body), weight="C", config="english"))
+    document = parts[0]
+    for part in parts[1:]:
+        document = document + part
+    return document
 
 
-def content_html(publication):
-    """The publication's content HTML: stored if current, else rendered now and stored.
-
-    Load the publication with ``select_related("rendering")`` to make this free.
-    """
-    try:
-        rendering = publication.rendering
-    except PublicationRendering.DoesNotExist:
-        rendering = None
-    if rendering is not None and rendering.renderer == renderer():
-        return SafeString(rendering.html)
-    return store(publication)
+def publication_fields(snapshot):
+    """The columns of a Publication that are made from its snapshot, as keyword arguments."""
+    snapshot = upgrade(snapshot)
+    rated = {r["country"] for r in snapshot["ratings"]}
+    return {
+        "title": snapshot["title"],
+        "slug": snapshot["slug"],
+        "level": snapshot["level"],
+        "issued_on": snapshot["issued_on"],
+        "content_html": render_content(snapshot, link_countries=True),
+        # Citation markers stay plain "[1]": feeds have no reference list to link them to.
+        "summary_html": render_markdown(snapshot["summary"] or ""),
+        "summary_text": plain_text(snapshot["summary"]),
+        "countries": [dict(c, rated=c["slug"] in rated) for c in snapshot["countries"]],
+        "search_document": search_document(snapshot),
+    }

@@ -19,7 +19,7 @@ from reversion.models import Revision
 
 from stages.models import Country
 
-from . import items, live_spans, pages, public_data, rendering
+from . import public_cache, public_data, succession
 from .models import (
     Alert,
     Approval,
@@ -32,6 +32,7 @@ from .models import (
     WorkflowEvent,
     slug_taken,
 )
+from .rendering import publication_fields
 from .roles import REVIEWERS
 from .snapshot import build_snapshot, snapshot_hash, snapshot_queryset, text_fields
 from .text import dangling_markers, describe_dangling, find_markers
@@ -56,7 +57,7 @@ def latest_publication(alert):
 
 
 def live_publication(alert, now=None):
-    return Publication.objects.latest_live(now).filter(alert=alert).first()
+    return Publication.objects.current(now).filter(alert=alert).first()
 
 
 def open_submission(alert):
@@ -446,29 +447,16 @@ def _escalate_if_raised_now(submission, alert):
 
 
 def _publish(*, alert, submission, approvals):
+    """Write the approved snapshot as the alert's next publication, with what is made
+    from it once (alerts/rendering.py), its determinations, and which publications
+    are now current (alerts/succession.py); then move the public pages on."""
     now = timezone.now()
     snapshot = submission.snapshot
     countries = {
         c.slug: c
         for c in Country.objects.filter(slug__in={r["country"] for r in snapshot["ratings"]})
     }
-    # Saving the publication rebuilds the alert's spans, which would rebuild the
-    # countries it rated so far; the new determinations touch the countries it
-    # rates now. Both sets are rebuilt once, together, when the rows are written.
-    with live_spans.countries_rebuilt_once() as countries_to_rebuild:
-        publication = _write_publication(
-            alert=alert, submission=submission, approvals=approvals, now=now, countries=countries
-        )
-        countries_to_rebuild.update(c.pk for c in countries.values())
-    submission.status = Submission.Status.PUBLISHED
-    submission.decided_at = now
-    submission.save(update_fields=["status", "decided_at"])
-    return publication
-
-
-def _write_publication(*, alert, submission, approvals, now, countries):
     last = latest_publication(alert)
-    snapshot = submission.snapshot
     publication = Publication.objects.create(
         alert=alert,
         number=(last.number + 1) if last else 1,
@@ -480,17 +468,8 @@ def _write_publication(*, alert, submission, approvals, now, countries):
         approvers=[a.reviewer.get_username() for a in approvals],
         published_at=now,
         go_live_at=max(submission.go_live_at or now, now),
-        title=snapshot["title"],
-        slug=snapshot["slug"],
-        level=snapshot["level"],
-        issued_on=snapshot["issued_on"],
+        **publication_fields(snapshot),
     )
-    # Rendered now, once, so that no reader pays for the Markdown (alerts/rendering.py),
-    # for its entry in lists and feeds (alerts/items.py) or for the page around it
-    # (alerts/pages.py).
-    rendering.store(publication)
-    items.store([publication.pk])
-    pages.store_at_publication(publication, now)
     PublishedDetermination.objects.bulk_create(
         [
             PublishedDetermination(
@@ -503,6 +482,11 @@ def _write_publication(*, alert, submission, approvals, now, countries):
             for r in snapshot["ratings"]
         ]
     )
+    succession.record(alert)
+    public_cache.changed()
+    submission.status = Submission.Status.PUBLISHED
+    submission.decided_at = now
+    submission.save(update_fields=["status", "decided_at"])
     return publication
 
 
@@ -520,6 +504,10 @@ def withdraw(*, alert, user, reason):
             raise WorkflowError("Only a published alert can be withdrawn; this one never was.")
         from_state = state_label(alert)
         withdrawal = Withdrawal.objects.create(alert=alert, reason=reason, withdrawn_by=user)
+        # Its publications leave every public surface at once (Publication.objects.live);
+        # the countries it rated fall back to what other alerts say.
+        succession.record(alert)
+        public_cache.changed()
         pending = open_submission(alert)
         if pending is not None:
             _supersede(pending, user=user, comment="The alert was withdrawn.")

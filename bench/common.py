@@ -34,7 +34,6 @@ def server_env(database_url, static_root=None, **extra):
         SECRET_KEY="bench-" + secrets.token_urlsafe(40),
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
-        BENCH_FLOOR="1",
         DJANGO_SETTINGS_MODULE="bench.settings",
         PYTHONUNBUFFERED="1",
     )

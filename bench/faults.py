@@ -390,7 +390,7 @@ def prepare_database(database_url, env):
         [PYTHON, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
     )
     subprocess.run(
-        [PYTHON, "manage.py", "seed_synthetic", "--alerts", "60", "--no-progress"],
+        [PYTHON, "bench/seed.py", "--alerts", "60", "--no-progress"],  # env's DATABASE_URL
         cwd=ROOT,
         env=env,
         check=True,
@@ -411,7 +411,7 @@ def setup_admin_and_paths(env, password):
     user.is_staff = user.is_superuser = user.is_active = True
     user.set_password(password)
     user.save()
-    slugs = list(Publication.objects.latest_live().values_list("slug", flat=True)[:50])
+    slugs = list(Publication.objects.current().values_list("slug", flat=True)[:50])
     connection.close()
     return ["/bench/floor/", "/alerts/", "/"] + [f"/alerts/{s}/" for s in slugs]
 

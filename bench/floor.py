@@ -2,7 +2,7 @@
 
 Every page the throughput benchmark measures is reported as a ratio to this view,
 so the ratio shows what our own code costs on top of Django itself. Routed only
-when the environment has BENCH_FLOOR=1 (see config/urls.py).
+by the benchmarks' settings (bench/settings.py, bench/urls.py).
 """
 
 from django.http import HttpResponse

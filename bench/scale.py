@@ -1,6 +1,6 @@
 """Server time of every page at scale: PostgreSQL with 100,000 synthetic alerts.
 
-    .venv/bin/python manage.py seed_synthetic --alerts 100000      # once (DATABASE_URL=...)
+    .venv/bin/python bench/seed.py --alerts 100000 --database-url ...   # once
     .venv/bin/python bench/scale.py --database-url postgres://postgres@127.0.0.1:5432/alerts_bench
 
 Requests go through Django's test Client in this process, so the full middleware
@@ -98,7 +98,7 @@ class Scale:
         if self.args.only and not any(word in name for word in self.args.only):
             return
         if not paths:
-            print(f"{name}: nothing to request (no rendered alerts: run render_publications)")
+            print(f"{name}: nothing to request (no synthetic alerts: run bench/seed.py)")
             return
         row = {
             "name": name,
@@ -137,18 +137,11 @@ class Scale:
     def public_pages(self):
         from django.db.models import Count
 
-        from alerts import pages
         from alerts.models import Publication, PublishedDetermination
-        from alerts.synthetic import plan as p
+        from bench.synthetic import plan as p
 
-        live = Publication.objects.latest_live()
-        # Alerts as readers meet them: content and page rendered at publication
-        # (bulk-seeded ones are rendered by bench/render.py).
-        slugs = list(
-            live.filter(
-                slug__startswith=p.SLUG_PREFIX, page__renderer=pages.renderer()
-            ).values_list("slug", flat=True)
-        )
+        live = Publication.objects.current()
+        slugs = list(live.filter(slug__startswith=p.SLUG_PREFIX).values_list("slug", flat=True))
         rng = random.Random(1)
         sample = rng.sample(slugs, min(len(slugs), 200))
         busy = list(
@@ -277,7 +270,7 @@ class Scale:
 
     def admin_pages(self):
         from alerts.models import Alert
-        from alerts.synthetic import plan as p
+        from bench.synthetic import plan as p
 
         alert = Alert.objects.filter(slug=p.alert_slug(50)).first() or Alert.objects.first()
         self.measure(
@@ -316,7 +309,7 @@ class Scale:
 
         from alerts.editing import revision
         from alerts.models import Alert
-        from alerts.synthetic import plan as p
+        from bench.synthetic import plan as p
 
         alert = Alert.objects.get(slug=p.alert_slug(1))
         have = Version.objects.get_for_object(alert).count()
@@ -342,7 +335,7 @@ class Scale:
         from alerts import workflow
         from alerts.editing import revision
         from alerts.models import Alert
-        from alerts.synthetic import plan as p
+        from bench.synthetic import plan as p
 
         User = get_user_model()
         editor = User.objects.get(username=p.EDITOR)
@@ -482,13 +475,14 @@ def main(argv=None):
         collectstatic(env)
         setup_django(env)
         from alerts.models import Alert
-        from alerts.synthetic import plan as p
+        from bench.synthetic import plan as p
 
         count = Alert.objects.filter(slug__startswith=p.SLUG_PREFIX).count()
         if count < args.min_alerts:
             sys.exit(
-                f"Only {count:,} synthetic alerts; seed first: DATABASE_URL={args.database_url} "
-                f"python manage.py seed_synthetic --alerts {args.min_alerts} (or pass --min-alerts)."
+                f"Only {count:,} synthetic alerts; seed first: python bench/seed.py "
+                f"--database-url {args.database_url} --alerts {args.min_alerts} "
+                "(or pass --min-alerts)."
             )
         scale = Scale(args)
         if not args.no_freeze:

@@ -11,3 +11,6 @@ from config.settings import *  # noqa: F403
 
 if os.environ.get("BENCH_STATIC_ROOT"):
     STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
+
+# The floor page is routed here, never by the site's own URLconf.
+ROOT_URLCONF = "bench.urls"

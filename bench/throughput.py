@@ -12,11 +12,9 @@ PostgreSQL backends' when the database is PostgreSQL), each also as a ratio to t
 floor: a constant ~2 KB response through the same settings and middleware.
 
 "alert (cold)" requests a different alert every time (no page repeats in the whole
-run), so no page cache can help: each is an alert whose page was stored when it was
-published (alerts/pages.py). "alert (page made)" does the same with alerts whose page
-is not stored (as after a deploy that changed the templates, until
-render_publications has run), so each request renders a page. "alert (cached)"
-requests one alert over and over.
+run), so no page cache can help: each request renders the page around the content
+made at publication (alerts/rendering.py). "alert (cached)" requests one alert over
+and over.
 
 Needs Debian's wrk (apt-get install wrk). Everything is bound to loopback and
 bounded in time; the server is stopped and the temporary directory removed
@@ -147,34 +145,15 @@ class Bench:
         setup_django(self.env | {"PGOPTIONS": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"})
         from django.db.models import Count
 
-        from alerts import pages as stored_pages
-        from alerts import rendering
         from alerts.models import Publication, PublishedDetermination
 
-        live = Publication.objects.latest_live()
+        live = Publication.objects.current()
         newest = live.order_by("-go_live_at").values_list("slug", flat=True)
         slug = self.args.alert or newest.first()
-        # Cold pages as readers meet them: the page stored at publication (the workflow
-        # stores it; bulk-seeded alerts need bench/render.py).
-        stored = live.filter(page__renderer=stored_pages.renderer())
-        # And as they are met after a deploy that changed the page's templates, before
-        # render_publications has run: only the content is stored, and each request
-        # renders its page (and stores it, so no alert is asked for twice).
-        unstored = live.filter(rendering__renderer=rendering.renderer()).exclude(
-            page__renderer=stored_pages.renderer()
-        )
-
-        def shuffled(queryset):
-            slugs = list(queryset.order_by().values_list("slug", flat=True).distinct())
-            random.Random(1).shuffle(slugs)
-            return [s for s in slugs if s != slug]
-
-        slugs, made = shuffled(stored), shuffled(unstored)
-        print(
-            f"Cold alert pages: {len(slugs):,} live alerts with a stored page, {len(made):,} "
-            f"with stored content only; {live.count() - len(slugs) - len(made):,} with "
-            "neither are not requested (bench/render.py renders them)."
-        )
+        slugs = list(live.order_by().values_list("slug", flat=True).distinct())
+        random.Random(1).shuffle(slugs)
+        slugs = [s for s in slugs if s != slug]
+        print(f"Cold alert pages: {len(slugs):,} live alerts to request, each once.")
         country = self.args.country or (
             PublishedDetermination.objects.filter(publication__in=live)
             .values("country__slug")
@@ -187,7 +166,6 @@ class Bench:
             Page("floor", "/bench/floor/"),
             Page("alert (cached)", f"/alerts/{slug}/"),
             Page("alert (cold)", "", rotate=[f"/alerts/{s}/" for s in slugs]),
-            Page("alert (page made)", "", rotate=[f"/alerts/{s}/" for s in made]),
             Page("list filtered", f"/alerts/?level={self.args.level}"),
             Page("country", f"/countries/{country}/"),
             Page("feed", "/feeds/alerts/"),

@@ -16,9 +16,6 @@ def post_worker_init(worker):
     """
     from django.urls import get_resolver
 
-    from alerts.public_cache import site_version
-
     get_resolver().url_patterns  # noqa: B018 -- imports the URLconf and the views now
-    site_version()  # reads the templates and modules now, not on a reader's request
     gc.collect()
     gc.freeze()

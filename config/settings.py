@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Full-text search fields and lookups (alerts/search.py); inert on SQLite.
+    "django.contrib.postgres",
     "reversion",
     "django_filters",
     "axes",
@@ -61,15 +63,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a cached public page is answered from the cache before anything else
-    # runs, with the headers the middleware below gave it (alerts/public_cache.py).
-    "alerts.public_cache.PublicPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag and If-None-Match / 304 for every page that may be cached (never the admin,
+    # whose responses say no-store).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -127,8 +129,6 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         # A kept connection the database dropped (a restart) is replaced before use.
-        # The page cache's one-query requests let their read be the check
-        # (alerts.public_data.first_read) instead of a SELECT 1 round trip.
         conn_health_checks=True,
     )
 }
@@ -136,9 +136,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so the optimistic-lock check in
     # the admin and the write after it cannot interleave with another request.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
-    # Covering indexes (alerts.LiveFacet) speed up PostgreSQL; SQLite builds the same
-    # indexes without their extra columns, which is all this warning says.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast while the database is unreachable instead of hanging a worker.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
@@ -189,17 +186,22 @@ LOGIN_URL = "admin:login"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "config.redis_cache.ReusingRedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             # A cache server that stops answering must not hang a worker (or a
-            # publication, which bumps the cache's counter): pages are then served
-            # uncached (alerts/public_cache.py).
+            # publication): pages are then served uncached (alerts/public_cache.py).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+    # Shared by every app server, so a change reaches them all at once (the workflow
+    # ends the cache's generation); this bounds what a lost one can leave stale.
+    PUBLIC_PAGE_CACHE_SECONDS = 60
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# A new prefix starts the cache afresh, e.g. for a deploy that changes templates.
+    # One cache per process, which another process's change cannot reach: every
+    # server shows a change within a second (alerts/public_cache.py).
+    PUBLIC_PAGE_CACHE_SECONDS = 1
+# A new prefix starts the cache afresh.
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 
 # Django 6.1 mailers. Console in debug; SMTP (configured by EMAIL_* variables) otherwise.

@@ -1,5 +1,3 @@
-import os
-
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,12 +6,6 @@ urlpatterns = [
     path("staff/", include("alerts.staff_urls")),
     path("", include("alerts.public_urls")),
 ]
-
-# Benchmarks only (bench/README.md): the constant "floor" page other pages are compared with.
-if os.environ.get("BENCH_FLOOR") == "1":
-    from bench.floor import floor
-
-    urlpatterns.insert(0, path("bench/floor/", floor))
 
 admin.site.site_header = "Genocide alerts — editorial"
 admin.site.site_title = "Alerts editorial"

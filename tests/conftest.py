@@ -11,16 +11,12 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    # Page caches are keyed by database ids, which a rolled-back test may hand out again.
+    # A page kept by one test must not answer another's, whose rows differ.
     from django.core.cache import cache
 
-    from alerts.public_cache import forget_recent_pages
-
     cache.clear()
-    forget_recent_pages()
     yield
     cache.clear()
-    forget_recent_pages()
 
 
 @pytest.fixture

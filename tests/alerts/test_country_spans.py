@@ -8,22 +8,18 @@ are each non-withdrawn alert's highest-numbered one that has gone live by t.
 """
 
 import datetime
-import importlib
 from io import StringIO
-from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as django_apps
 from django.core import serializers
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
-from alerts import live_spans, public_data, workflow
+from alerts import public_data, succession, workflow
 from alerts.editing import revision
 from alerts.models import ChangeKind, CountrySpan, Publication, PublishedDetermination
 from stages.models import StageRating
-from tests.alerts.test_live_spans import current_by_definition
+from tests.alerts.test_succession import current_by_definition
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_reviewer
 
@@ -174,7 +170,7 @@ def test_rebuilding_from_the_rows_gives_what_the_workflow_wrote(editor, reviewer
     written = country_spans()
 
     CountrySpan.objects.all().delete()
-    live_spans.rebuild_all_countries()
+    succession.rebuild_all()
 
     assert country_spans() == written
     # Armenia: Newer's 7 until the update, then Older's 3; Azerbaijan: Newer, then its
@@ -182,58 +178,32 @@ def test_rebuilding_from_the_rows_gives_what_the_workflow_wrote(editor, reviewer
     assert len(written) == 5
 
 
-def test_the_migration_and_the_command_fill_them_by_the_rule(editor, reviewers):
+def test_the_command_fills_them_by_the_rule(editor, reviewers):
     publish_rating(editor, reviewers, "Older", {"Armenia": [3]})
     publish_rating(editor, reviewers, "Newer", {"Armenia": [7], "Azerbaijan": [2]})
     written = country_spans()
 
     CountrySpan.objects.all().delete()
-    migration = importlib.import_module("alerts.migrations.0014_country_span")
-    migration.fill(django_apps, SimpleNamespace(connection=connection))
-    assert country_spans() == written
-
-    CountrySpan.objects.all().delete()
-    call_command("rebuild_live_spans", stdout=StringIO())
+    call_command("rebuild_current", stdout=StringIO())
     assert country_spans() == written
 
 
-def test_loaddata_rebuilds_each_country_once_when_it_commits(
-    editor, reviewers, django_capture_on_commit_callbacks, monkeypatch
-):
+def test_determinations_restored_by_loaddata_count_once_rebuild_current_has_run(editor, reviewers):
     publication = publish_rating(editor, reviewers, "Rated", {"Armenia": [5, 6], "Georgia": [2]})
     dumped = serializers.serialize(
         "json", PublishedDetermination.objects.filter(publication=publication)
     )
     CountrySpan.objects.all().delete()
-    rebuilt = []
-    real = live_spans.rebuild_countries
-    monkeypatch.setattr(
-        live_spans,
-        "rebuild_countries",
-        lambda ids, **kw: rebuilt.append(set(ids)) or real(ids, **kw),
-    )
+    for row in serializers.deserialize("json", dumped):
+        row.save()  # as loaddata saves them: nothing else is written
+    assert not CountrySpan.objects.exists()
 
-    # As loaddata saves them: one row at a time, raw, in its transaction.
-    with django_capture_on_commit_callbacks(execute=True):
-        for row in serializers.deserialize("json", dumped):
-            row.save()
-        assert not CountrySpan.objects.exists()  # not yet: at the commit
+    call_command("rebuild_current", stdout=StringIO())
 
-    assert len(rebuilt) == 1  # once, with both countries
-    assert len(rebuilt[0]) == 2
     assert assert_countries_agree(timezone.now()) == {
         "Armenia": ([6, 5], "Rated"),
         "Georgia": ([2], "Rated"),
     }
-
-
-def test_a_determination_saved_outside_loaddata_rebuilds_its_country_at_once(editor, reviewers):
-    publication = publish_rating(editor, reviewers, "Rated", {"Armenia": [5]})
-    CountrySpan.objects.all().delete()
-
-    PublishedDetermination.save_base(publication.determinations.get(), raw=False)
-
-    assert assert_countries_agree(timezone.now()) == {"Armenia": ([5], "Rated")}
 
 
 def test_two_publications_going_live_at_the_same_moment_the_later_approved_wins(editor, reviewers):

@@ -33,7 +33,7 @@ def assert_state(alert, expected, now=None):
 
 
 def assert_live_snapshot(alert, snapshot, now=None):
-    live = Publication.objects.latest_live(now or timezone.now()).filter(alert=alert).get()
+    live = Publication.objects.current(now or timezone.now()).filter(alert=alert).get()
     assert live.snapshot == snapshot
     return live
 

@@ -287,7 +287,7 @@ def test_country_page_has_a_chart_a_table_and_the_alerts(client, updated, editor
 def test_countries_page_dates_a_long_unchanged_run_on_or_before_what_it_read(
     client, editor, publication, monkeypatch
 ):
-    from alerts import live_spans, public_data
+    from alerts import public_data, succession
 
     later = [publish_alert(editor, title=f"Later {n}", ratings={"Armenia": [8]}) for n in (1, 2)]
     armenia_row = re.compile(
@@ -301,7 +301,7 @@ def test_countries_page_dates_a_long_unchanged_run_on_or_before_what_it_read(
     # Armenia has one row per publication: two rows is one whole point after the cut.
     # The date is worked out when the country's spans are written, so write them again.
     monkeypatch.setattr(public_data, "CHANGED_AT_ROWS", 2)
-    live_spans.rebuild_all_countries()
+    succession.rebuild_all()
     cache.clear()
     row = armenia_row.search(fetch(client, reverse("public:country_list"))).group(0)
     assert "On or before" in row

@@ -6,11 +6,11 @@ and several versions); the count must not grow and must stay within its bound.
 """
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alerts import public_data
 from alerts.editing import revision
 from alerts.models import Level, Recommendation
 from stages.models import Stage, StageEvidence
@@ -27,23 +27,22 @@ COUNTRIES = [f"Country {chr(ord('A') + i)}" for i in range(8)]
 
 def urls():
     return {
-        # (url, the most queries it may make), measured with an empty page cache: cached
-        # pages spend one query on their cache key (alerts/public_cache.py) and serve a
-        # repeat visit with that query alone (tests/public/test_caching.py).
+        # (url, the most queries it may make), measured with the page cache empty but
+        # for its generation (alerts/public_cache.py), as every request but the first
+        # after a change finds it; a repeat visit makes none (tests/public/test_caching.py).
         "home": (reverse("public:home"), 4),
         "list": (reverse("public:alert_list"), 5),
         "list, filtered": (
             reverse("public:alert_list") + "?country=country-a&stage=8&level=2&q=alert",
             5,
         ),
-        "alert": (reverse("public:alert_detail", args=[SLUG]), 3),
+        "alert": (reverse("public:alert_detail", args=[SLUG]), 2),
         "versions": (reverse("public:alert_versions", args=[SLUG]), 4),
         "version": (reverse("public:alert_version", args=[SLUG, 1]), 4),
         "countries": (reverse("public:country_list"), 3),
         "country": (reverse("public:country_detail", args=["country-a"]), 5),
         "stages": (reverse("public:stage_list"), 3),
         "feed": (reverse("public:feed_alerts"), 4),
-        # Cached like the pages (so one more query, the key, when cold).
         "country feed": (reverse("public:feed_country", args=["country-a"]), 6),
         "api list": (reverse("public:api_alert_list"), 4),
         "api alert": (reverse("public:api_alert_detail", args=[SLUG]), 3),
@@ -52,7 +51,14 @@ def urls():
     }
 
 
+def start_generation(client):
+    """A cached page not measured here: it starts the page cache's generation."""
+    assert client.get(reverse("public:country_list") + "?sort=name").status_code == 200
+
+
 def count_queries(client, url):
+    cache.clear()
+    start_generation(client)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
         body_of(response)  # a streaming response queries while it is read
@@ -90,9 +96,6 @@ def test_query_counts_are_small_and_do_not_grow_with_content(client, editor):
         sources=[make_source() for _ in range(80)],
     )
     publish(alert, editor=editor)
-    # Once per database connection, not per request: on PostgreSQL the alert page's
-    # lookup is prepared on first use (public_data.PreparedRead).
-    public_data.publication_for_page(SLUG)
     before = {name: count_queries(client, url) for name, (url, _) in urls().items()}
 
     grow(editor, alert)
@@ -109,6 +112,7 @@ def test_the_pages_the_issue_names_stay_within_their_bounds(
 ):
     publish_alert(editor, title="The big alert", slug=SLUG, countries=("Country A", "Country B"))
     url, _ = urls()[name]
-    bound = {"alert": 3, "list": 5, "country": 5}[name]
+    bound = {"alert": 2, "list": 5, "country": 5}[name]
+    start_generation(client)
     with django_assert_max_num_queries(bound):
         assert client.get(url).status_code == 200

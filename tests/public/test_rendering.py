@@ -1,103 +1,90 @@
-"""An alert's content is rendered once, when it is published, and pasted into its pages."""
+"""An alert's content is rendered once, when it is published, and served as it was made."""
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from alerts import rendering
-from alerts.models import PublicationRendering
-from alerts.rendering import render_content
-from tests.public.conftest import publish_alert
+from alerts import text
+from alerts.models import Publication
+from alerts.rendering import publication_fields, render_content
+from tests.alerts.workflow_helpers import publish
+from tests.builders import edit_alert
 
 pytestmark = pytest.mark.django_db
 
 
-def stored(publication):
-    return PublicationRendering.objects.get(publication=publication)
+def test_publishing_keeps_the_rendered_content_summary_and_countries(publication):
+    assert publication.content_html == render_content(publication.snapshot, link_countries=True)
+    assert "References" in publication.content_html
+    assert publication.summary_html == text.render_markdown(publication.snapshot["summary"])
+    assert publication.summary_text
+    assert "<" not in publication.summary_text
+    rated = {r["country"] for r in publication.snapshot["ratings"]}
+    assert [c["slug"] for c in publication.countries] == [
+        c["slug"] for c in publication.snapshot["countries"]
+    ]
+    assert {c["slug"] for c in publication.countries if c["rated"]} == rated
 
 
-def page(client, publication):
-    # A version's page renders around the stored content on every request; the current
-    # page is stored whole (tests/public/test_stored_pages.py).
-    url = reverse("public:alert_version", args=[publication.slug, publication.number])
-    response = client.get(url)
+@pytest.mark.parametrize("name", ["public:alert_detail", "public:alert_version"])
+def test_serving_an_alert_page_runs_no_markdown(client, publication, monkeypatch, name):
+    def refuse(*args, **kwargs):
+        raise AssertionError("Markdown ran while serving a page")
+
+    monkeypatch.setattr(text, "render_markdown", refuse)
+    monkeypatch.setattr("alerts.presentation.render_markdown", refuse)
+    args = [publication.slug] + ([publication.number] if name.endswith("version") else [])
+
+    response = client.get(reverse(name, args=args))
+
     assert response.status_code == 200
-    return response.content.decode()
+    assert publication.content_html in response.content.decode()
 
 
-def replace_stored_html(publication, html, renderer=None):
-    row = stored(publication)
-    row.html = html
-    row.renderer = renderer or row.renderer
-    row.save()
+def test_older_versions_keep_the_content_they_were_published_with(client, publication, editor):
+    alert = publication.alert
+    edit_alert(alert, user=editor, summary="A rewritten summary for version two [1].")
+    publish(alert, editor=editor, change_kind="update", change_note="Rewritten.")
+
+    old = client.get(reverse("public:alert_version", args=[publication.slug, 1]))
+    new = client.get(reverse("public:alert_detail", args=[publication.slug]))
+
+    assert Publication.objects.get(pk=publication.pk).content_html in old.content.decode()
+    assert "A rewritten summary for version two" in new.content.decode()
+    assert "A rewritten summary for version two" not in old.content.decode()
 
 
-def test_publishing_stores_the_rendered_content(publication):
-    row = stored(publication)
-    assert row.renderer == rendering.renderer()
-    assert row.html == render_content(publication.snapshot, link_countries=True)
-    assert "References" in row.html
+def test_the_page_around_the_content_is_rendered_on_each_request(client, publication, settings):
+    """A change to the site's templates shows without rendering publications again."""
+    url = reverse("public:alert_detail", args=[publication.slug])
+    assert "print-citation" in client.get(url).content.decode()
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [
+        engine
+        | {
+            "APP_DIRS": False,
+            "OPTIONS": engine["OPTIONS"]
+            | {
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {"public/alert_detail.html": "<main>{{ content_html }}</main>"},
+                    ),
+                    "django.template.loaders.filesystem.Loader",
+                    "django.template.loaders.app_directories.Loader",
+                ]
+            },
+        }
+    ]
+    from django.core.cache import cache
 
-
-def test_the_page_pastes_the_stored_content_without_rendering_it_again(client, publication):
-    replace_stored_html(publication, '<p id="from-the-store">Stored content</p>')
-    assert '<p id="from-the-store">Stored content</p>' in page(client, publication)
-
-
-def test_content_from_other_templates_or_code_is_rendered_again_on_read(client, publication):
-    replace_stored_html(publication, "<p>Made by last year's templates</p>", renderer="0ld")
-
-    html = page(client, publication)
-
-    assert "last year's templates" not in html
-    assert "References" in html
-    assert stored(publication).renderer == rendering.renderer()
-
-
-def test_missing_content_is_rendered_on_read_and_kept(client, publication):
-    stored(publication).delete()
-    assert "References" in page(client, publication)
-    assert stored(publication).html == render_content(publication.snapshot, link_countries=True)
+    cache.clear()
+    html = client.get(url).content.decode()
+    assert "print-citation" not in html
+    assert publication.content_html in html
 
 
 def test_the_public_rendering_links_rated_countries_and_the_preview_does_not(publication):
     country = publication.snapshot["ratings"][0]["country"]
     link = reverse("public:country_detail", args=[country])
-    assert link in render_content(publication.snapshot, link_countries=True)
+    assert link in publication_fields(publication.snapshot)["content_html"]
     assert link not in render_content(publication.snapshot, link_countries=False)
-
-
-def test_render_publications_renders_what_is_missing_or_stale(editor, publication):
-    other = publish_alert(editor, title="Another alert", slug="another-alert")
-    replace_stored_html(publication, "stale", renderer="0ld")
-    stored(other).delete()
-
-    call_command("render_publications", "--no-progress")
-
-    for p in (publication, other):
-        assert stored(p).renderer == rendering.renderer()
-        assert stored(p).html == render_content(p.snapshot, link_countries=True)
-
-
-def test_render_publications_splits_work_into_parts(editor, publication):
-    other = publish_alert(editor, title="Another alert", slug="another-alert")
-    PublicationRendering.objects.filter(publication__in=[publication, other]).delete()
-
-    def rendered():
-        return set(
-            PublicationRendering.objects.filter(publication__in=[publication, other]).values_list(
-                "publication_id", flat=True
-            )
-        )
-
-    odd = {p.pk for p in (publication, other) if p.pk % 2 == 1}
-    call_command("render_publications", "--part", "2/2", "--no-progress")
-    assert rendered() == odd  # part K of N takes the ids with remainder K-1
-    call_command("render_publications", "--part", "1/2", "--no-progress")
-    assert rendered() == {publication.pk, other.pk}
-
-
-@pytest.mark.parametrize("part", ["0/2", "3/2", "half", "1/0"])
-def test_render_publications_refuses_a_bad_part(part):
-    with pytest.raises(CommandError, match="--part"):
-        call_command("render_publications", "--part", part, "--no-progress")

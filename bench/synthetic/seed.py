@@ -1,19 +1,20 @@
 """Seed N synthetic alerts by the real workflow or the bulk path; idempotent by slug."""
 
+import sys
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.test.utils import override_settings
 
-from alerts import live_spans
+from alerts import public_cache, succession
 from alerts.models import Alert
+from stages.models import Country
 
+from . import WORKFLOW_THRESHOLD
 from . import plan as p
 from .progress import Progress
 from .reference import ensure_reference, ensure_users
-
-# Up to this many alerts "auto" takes the real workflow path (a few alerts a second).
-WORKFLOW_THRESHOLD = 200
 
 # The workflow mails reviewers after each commit; synthetic data must not mail anyone.
 _NO_MAIL = override_settings(
@@ -47,12 +48,15 @@ def seed(
     seed=1,
     path="auto",
     batch_size=500,
+    render_processes=0,
     progress=True,
     stream=None,
 ):
-    """Make sure synthetic alerts 1..``alerts`` exist; create only the missing ones."""
-    import time
+    """Make sure synthetic alerts 1..``alerts`` exist; create only the missing ones.
 
+    ``render_processes``: the bulk path renders publications' content in that many
+    worker processes (0: in this one).
+    """
     started = time.monotonic()
     if path == "auto":
         path = "workflow" if alerts <= WORKFLOW_THRESHOLD else "bulk"
@@ -80,7 +84,6 @@ def seed(
                 )
                 bar.advance()
         else:
-            from ..public_cache import note_change
             from .bulk import BulkWriter
 
             writer = BulkWriter(
@@ -89,6 +92,7 @@ def seed(
                 countries=by_country,
                 sources=by_source,
                 stages=stages,
+                render_processes=render_processes if missing else 0,
             )
             try:
                 for start in range(0, len(missing), batch_size):
@@ -97,16 +101,31 @@ def seed(
                     bar.advance(len(chunk))
             finally:
                 writer.close()
-                # COPY sends no post_save signals: tell the page cache itself.
-                note_change()
-            writer.analyze()
+            bar.close()
             if writer.touched:
-                # Written without saving models: the count of live alerts, the spans'
-                # facets and each country's current determination are worked out
-                # once, from all the rows (with fresh statistics).
-                live_spans.recount()
-                live_spans.retag_all()
-                live_spans.rebuild_all_countries()
-                note_change()
+                writer.analyze()
+                # Each country's current determination depends on every alert that
+                # rates it: made once, from all the rows (with fresh statistics), by
+                # the function the workflow uses for the countries it touches.
+                note = _Note(stream, enabled=progress)
+                note("making every country's current determination (CountrySpan)")
+                succession.rebuild_countries(Country.objects.values_list("pk", flat=True))
+                note("done")
+                # Written without the workflow: end the public pages' generation itself.
+                public_cache.changed()
     bar.close()
     return SeedResult(path, len(missing), len(have), time.monotonic() - started)
+
+
+class _Note:
+    """A timed line on the progress stream."""
+
+    def __init__(self, stream, *, enabled):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.started = time.monotonic()
+
+    def __call__(self, text):
+        if self.enabled:
+            self.stream.write(f"[{time.monotonic() - self.started:6.1f}s] {text}\n")
+            self.stream.flush()

@@ -1,18 +1,25 @@
-"""seed_synthetic: realistic, clearly synthetic data; the bulk path writes what the workflow would.
+"""bench/seed.py: realistic, clearly synthetic data; the bulk path writes what the workflow would.
 
 The options below (seed 2198, 20 alerts, 12 countries, 60 sources) were chosen so that
 the small data set has every fate: drafts, a pending submission, a withdrawal,
 updates with new determinations, and escalations that need two approvers.
+
+Run on SQLite by default and on PostgreSQL with DATABASE_URL set (there the bulk
+path writes with COPY, sets search documents by UPDATE and, outside a transaction,
+writes on a second connection).
 """
 
 import json
+import os
 import statistics
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.core.management import call_command
 from django.db import connection, transaction
 from reversion.models import Version
 
@@ -20,7 +27,7 @@ from alerts import public_data, workflow
 from alerts.editing import revision
 from alerts.models import (
     Alert,
-    LiveFacet,
+    CountrySpan,
     Publication,
     PublishedDetermination,
     Recommendation,
@@ -28,10 +35,12 @@ from alerts.models import (
     Withdrawal,
     WorkflowEvent,
 )
+from alerts.rendering import publication_fields
 from alerts.snapshot import build_snapshot, snapshot_hash
-from alerts.synthetic import plan as p
-from alerts.synthetic.bulk import VersionSerializer
-from alerts.synthetic.seed import seed
+from bench.seed import parse_args, run
+from bench.synthetic import plan as p
+from bench.synthetic.bulk import VersionSerializer
+from bench.synthetic.seed import seed
 from sources.models import Citation, Source
 from stages.models import Country, StageEvidence, StageRating
 
@@ -85,8 +94,12 @@ def shape():
         revision_index = {r.pk: i for i, r in enumerate(revisions)}
         submissions = list(alert.submissions.order_by("pk"))
         submission_index = {s.pk: i for i, s in enumerate(submissions)}
-        publications = list(alert.publications.order_by("number"))
+        publications = list(alert.publications.select_related("supersession").order_by("number"))
         number_of = {pub.pk: pub.number for pub in publications}
+        # Times differ between the paths (the workflow publishes now, the bulk path in
+        # the past): a supersession is described by the publication whose go-live
+        # time it is.
+        number_live_at = {pub.go_live_at: pub.number for pub in publications}
         withdrawal = Withdrawal.objects.filter(alert=alert).first()
         result.append(
             {
@@ -151,6 +164,14 @@ def shape():
                             (d.country.slug, d.stage_id, d.go_live_at == pub.go_live_at)
                             for d in pub.determinations.select_related("country")
                         ),
+                        # What the workflow makes from the snapshot at publication.
+                        (pub.content_html, pub.summary_html, pub.summary_text, pub.countries),
+                        pub.search_document,
+                        (
+                            number_live_at[pub.supersession.superseded_at]
+                            if hasattr(pub, "supersession")
+                            else None
+                        ),
                     )
                     for pub in publications
                 ],
@@ -177,10 +198,10 @@ def shape():
     return result
 
 
-def seeded_shape(path):
+def seeded_shape(path, **options):
     """Seed by ``path`` inside a savepoint, describe the result, roll it back."""
     with transaction.atomic():
-        result = seed(N, path=path, **OPTIONS)
+        result = seed(N, path=path, **OPTIONS, **options)
         assert (result.path, result.created) == (path, N)
         described = shape()
         transaction.set_rollback(True)
@@ -214,11 +235,39 @@ def test_bulk_path_writes_exactly_what_the_workflow_writes(reference_data):
         for s in alert["submissions"]
         for reason in s[2]
     )
+    publications = [pub for alert in by_workflow for pub in alert["publications"]]
+    assert any(pub[-1] is not None for pub in publications)  # superseded ones
+    assert all(pub[9][0] and pub[9][1] and pub[9][2] and pub[9][3] for pub in publications)
+    if connection.vendor == "postgresql":
+        assert all(pub[10] for pub in publications)
 
 
-def test_bulk_path_gives_the_country_determinations_and_facets_the_workflow_gives(
-    reference_data,
-):
+def test_rendering_in_worker_processes_writes_the_same_rows(reference_data):
+    assert seeded_shape("bulk", render_processes=2) == seeded_shape("bulk")
+
+
+def test_bulk_publications_hold_what_publication_fields_makes(bulk_seeded):
+    publications = Publication.objects.filter(slug__startswith=p.SLUG_PREFIX)
+    assert publications
+    for publication in publications:
+        fields = publication_fields(publication.snapshot)
+        document = fields.pop("search_document")
+        assert publication.issued_on.isoformat() == fields.pop("issued_on")
+        assert {name: getattr(publication, name) for name in fields} == fields
+        if connection.vendor == "postgresql":
+            # What the expression gives, computed by PostgreSQL as the workflow's INSERT does.
+            expected = (
+                Publication.objects.filter(pk=publication.pk)
+                .annotate(document=document)
+                .values_list("document", flat=True)
+                .get()
+            )
+            assert publication.search_document == expected
+        else:
+            assert publication.search_document is None
+
+
+def test_bulk_path_gives_the_country_determinations_the_workflow_gives(reference_data):
     def current_by(path):
         with transaction.atomic():
             seed(N, path=path, **OPTIONS)
@@ -226,21 +275,33 @@ def test_bulk_path_gives_the_country_determinations_and_facets_the_workflow_give
                 (d.country.slug, [s.number for s in d.stages], d.alert_slug)
                 for d in public_data.current_determinations()
             ]
-            # By slug and number (ids differ between the two runs), and without
-            # times: the workflow publishes now, the bulk path in the past.
-            facets = sorted(
-                (f.publication.slug, f.publication.number, f.country.slug if f.country else "")
-                + (f.stage_id or 0, f.ends_at is None, f.level)
-                for f in LiveFacet.objects.select_related("publication", "country")
+            # By slug and number (ids differ between the two runs), and times as the
+            # publication that went live then: the workflow publishes now, the bulk
+            # path in the past.
+            publication_live_at = {
+                pub.go_live_at: (pub.slug, pub.number) for pub in Publication.objects.all()
+            }
+            spans = sorted(
+                (
+                    span.country.slug,
+                    span.stage_id,
+                    (span.publication.slug, span.publication.number),
+                    span.alert.slug,
+                    publication_live_at.get(span.starts_at, span.starts_at),
+                    span.ends_at,
+                    publication_live_at.get(span.changed_at, span.changed_at),
+                    span.changed_at_or_before,
+                )
+                for span in CountrySpan.objects.select_related("country", "publication", "alert")
             )
             transaction.set_rollback(True)
-        return current, facets
+        return current, spans
 
-    determinations, facets = current_by("workflow")
+    determinations, spans = current_by("workflow")
 
     assert determinations
-    assert facets
-    assert current_by("bulk") == (determinations, facets)
+    assert spans
+    assert current_by("bulk") == (determinations, spans)
 
 
 @pytest.fixture
@@ -295,10 +356,12 @@ def assert_versions_are_what_reversion_stores():
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pipelined_bulk_path_writes_the_same_as_the_serial_one():
-    """Outside a transaction, PostgreSQL batches are written by a second connection."""
+    """Outside a transaction, PostgreSQL batches are written by a second connection
+    (here with the content rendered in worker processes, as bench/seed.py does)."""
     seed(0, **OPTIONS)
     serial = seeded_shape("bulk")  # inside a savepoint: the serial writer
-    result = seed(N, path="bulk", batch_size=6, **OPTIONS)  # four batches, pipelined
+    # Four batches, pipelined.
+    result = seed(N, path="bulk", batch_size=6, render_processes=2, **OPTIONS)
     assert result.created == N
     assert shape() == serial
     assert_snapshots_are_build_snapshot()
@@ -370,7 +433,7 @@ def test_realistic_shape_and_live_publications(bulk_seeded):
     )
     assert Country.objects.filter(slug__startswith=p.COUNTRY_SLUG_PREFIX).count() == 12
 
-    live = Publication.objects.latest_live().filter(slug__startswith=p.SLUG_PREFIX)
+    live = Publication.objects.current().filter(slug__startswith=p.SLUG_PREFIX)
     published = [a for a in alerts if a.publications.exists()]
     withdrawn = Withdrawal.objects.filter(alert__in=alerts).count()
     assert live.count() == len(published) - withdrawn >= N - 4
@@ -427,20 +490,48 @@ def _plan_options():
     return {k: OPTIONS[k] for k in ("seed", "countries", "sources")}
 
 
-def test_command(capsys):
+def test_script_options():
     out = StringIO()
-    call_command(
-        "seed_synthetic",
-        "--alerts=3",
-        "--countries=12",
-        "--sources=60",
-        "--seed=2198",
-        "--path=bulk",
-        "--no-progress",
-        stdout=out,
-    )
+    options = ["--alerts=3", "--countries=12", "--sources=60", "--seed=2198"]
+    run(parse_args([*options, "--path=bulk", "--render-processes=0", "--no-progress"]), out)
     assert "3 alerts created (bulk path), 0 already present" in out.getvalue()
     out = StringIO()
-    call_command("seed_synthetic", "--alerts=3", "--countries=12", "--sources=60", stdout=out)
+    run(parse_args([*options, "--no-progress"]), out)
     assert "0 alerts created" in out.getvalue()
     assert ContentType.objects.get_for_model(Alert)  # nothing else was disturbed
+
+
+@pytest.mark.parametrize(
+    "argv", [["--alerts=-1"], ["--alerts=1", "--countries=0"], ["--alerts=1", "--batch-size=0"]]
+)
+def test_script_refuses_bad_options(argv, capsys):
+    with pytest.raises(SystemExit):
+        parse_args(argv)
+    assert "error" in capsys.readouterr().err
+
+
+def test_the_script_sets_up_django_and_seeds_a_migrated_database(tmp_path):
+    """bench/seed.py as run by hand: its own Django, the bulk path, rendering workers."""
+    root = Path(__file__).resolve().parents[2]
+    url = f"sqlite:///{tmp_path / 'seed.sqlite3'}"
+    env = dict(os.environ, DATABASE_URL=url)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    options = ["--database-url", url, "--countries=12", "--sources=60", "--seed=2198"]
+    done = subprocess.run(
+        [sys.executable, "bench/seed.py", *options, "--alerts=4", "--path=bulk"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "4 alerts created (bulk path), 0 already present" in done.stdout
+    assert "making every country's current determination" in done.stderr

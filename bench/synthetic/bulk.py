@@ -1,10 +1,19 @@
 """The bulk path: the same alerts as the workflow path, written as rows in batches.
 
+Why it exists: publishing through ``alerts.workflow`` costs about 120-140 ms a
+publication (locks, escalation checks, rendering, the succession tables, one
+statement per row), so 100,000 alerts would take about six hours; this path takes
+about half an hour (bench/README.md, "seed.py").
+
 Nothing here invents a shape of its own:
 
 - model instances are built in memory and the snapshot is made by
-  ``alerts.snapshot.build_snapshot`` itself (their related lists stand in for
-  prefetched querysets), hashed by ``snapshot_hash``;
+  ``alerts.snapshot.build_snapshot`` itself, hashed by ``snapshot_hash``. The
+  alert's related lists are handed to it in ``_prefetched_objects_cache``, where
+  Django keeps what ``prefetch_related`` fetched: a private attribute of Django's,
+  and the only way to give ``build_snapshot`` objects that are not in the database
+  yet. It is used here, in the benchmarks, never in the application; a Django
+  upgrade that changes it makes the tests below fail, not the site;
 - each reversion Version holds the object serialized as django-reversion stores it
   (Django's JSON serializer format: ``[{"model", "pk", "fields"}]``, many-to-many as
   pks in the related model's order) with ``object_repr = str(obj)``; one Revision per
@@ -12,9 +21,19 @@ Nothing here invents a shape of its own:
 - Submissions, Approvals, Publications, PublishedDeterminations, Withdrawals and
   WorkflowEvents carry the values ``alerts.workflow`` would write, including who
   must approve: escalations are computed against the determinations published
-  so far, in publication order, as ``workflow.escalations`` does.
+  so far, in publication order, as ``workflow.escalations`` does;
+- each Publication's columns made from its snapshot are
+  ``alerts.rendering.publication_fields(snapshot)``, as the workflow passes them
+  (render.py; in worker processes if asked). On PostgreSQL the search document is
+  an SQL expression, which COPY cannot carry: it is written by one UPDATE per
+  batch, in the batch's transaction, with the expression
+  ``alerts.rendering.search_document`` makes of the stored snapshot
+  (``write_search_documents``);
+- Supersessions are ``alerts.succession.supersessions_for`` of each alert's
+  publications, written with the batch; CountrySpans depend on every alert rating
+  a country, so seed.py has ``alerts.succession`` make them once, at the end.
 
-tests/alerts/test_seed_synthetic.py checks the result against the workflow path and
+tests/bench/test_seed_synthetic.py checks the result against the workflow path and
 against Django's own serializer and ``build_snapshot`` on the stored rows.
 
 Rows get ids reserved up front (a sequence on PostgreSQL, the table's maximum
@@ -32,25 +51,27 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, router, transaction
 from reversion.models import Revision, Version
 
-from alerts import live_spans, workflow
+from alerts import succession, workflow
 from alerts.models import (
     Alert,
     Approval,
     ChangeKind,
     Level,
-    LiveSpan,
     Publication,
     PublishedDetermination,
     Recommendation,
     Submission,
+    Supersession,
     Withdrawal,
     WorkflowEvent,
 )
+from alerts.rendering import search_document
 from alerts.snapshot import build_snapshot, snapshot_hash
 from sources.models import Citation
 from stages.models import StageEvidence, StageRating
 
 from . import plan as p
+from .render import Renderer
 
 MINUTE = datetime.timedelta(minutes=1)
 
@@ -211,7 +232,30 @@ def write_tables(tables):
             table.rows = []
 
 
-def write_batch_rows(tables):
+def write_search_documents(publication_ids):
+    """Set the search document of the publications just written (PostgreSQL; it
+    stays NULL elsewhere): one UPDATE for them all, each row set to the expression
+    ``alerts.rendering.search_document(snapshot)``, as the workflow inserts it.
+
+    The snapshot is the one stored, read back, as the workflow's is (``_publish``
+    takes ``submission.snapshot`` from the database): the document depends on the
+    order of the keys in the snapshot's rows, and a jsonb column keeps them in an
+    order of its own, not ``build_snapshot``'s.
+
+    Publication's own manager refuses updates (publications are immutable), so the
+    UPDATE goes through a plain QuerySet; it runs in the transaction that inserted
+    the rows, so no reader ever sees them without their document.
+    """
+    if connection.vendor != "postgresql" or not publication_ids:
+        return
+    stored = Publication.objects.filter(pk__in=publication_ids).values_list("pk", "snapshot")
+    rows = [
+        Publication(pk=pk, search_document=search_document(snapshot)) for pk, snapshot in stored
+    ]
+    models.QuerySet(Publication).bulk_update(rows, ["search_document"])
+
+
+def write_batch_rows(tables, publication_ids=()):
     """One batch, one transaction: it is there completely or not at all."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -220,6 +264,7 @@ def write_batch_rows(tables):
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO off")
         write_tables(tables)
+        write_search_documents(publication_ids)
 
 
 class Pipeline:
@@ -236,9 +281,9 @@ class Pipeline:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-writer")
         self.pending = None
 
-    def submit(self, tables):
+    def submit(self, tables, publication_ids):
         self.wait()
-        self.pending = self.executor.submit(write_batch_rows, tables)
+        self.pending = self.executor.submit(write_batch_rows, tables, publication_ids)
 
     def wait(self):
         if self.pending is not None:
@@ -292,7 +337,7 @@ def _highest(snapshot):
 
 
 class BulkWriter:
-    def __init__(self, *, editor, reviewers, countries, sources, stages):
+    def __init__(self, *, editor, reviewers, countries, sources, stages, render_processes=0):
         self.editor = editor
         self.reviewers = reviewers
         self.countries = countries
@@ -318,14 +363,18 @@ class BulkWriter:
                 Submission,
                 Approval,
                 Publication,
-                LiveSpan,
+                Supersession,
                 PublishedDetermination,
                 Withdrawal,
                 WorkflowEvent,
             )
         }
+        # Publications of this batch waiting for their rendered columns: [(obj, future)].
+        self.unrendered = []
         self.touched = False
         self.pipeline = None
+        # Before the writer thread exists: the renderer forks its workers now.
+        self.renderer = Renderer(render_processes)
 
     def write_batch(self, plans):
         """Build and write whole alerts; each batch commits on its own."""
@@ -334,22 +383,42 @@ class BulkWriter:
                 self.ids.reset()
                 for plan in plans:
                     self._alert(plan)
-                write_batch_rows(self.tables.values())
+                publication_ids = self._add_publications()
+                write_batch_rows(self.tables.values(), publication_ids)
         else:
             if self.pipeline is None:
                 self.pipeline = Pipeline()
             for plan in plans:
                 self._alert(plan)
+            publication_ids = self._add_publications()
             # Hand the rows over and start on fresh tables for the next batch.
-            self.pipeline.submit(list(self.tables.values()))
+            self.pipeline.submit(list(self.tables.values()), publication_ids)
             self.tables = {model: Table(model) for model in self.tables}
         self.touched = True
 
+    def _add_publications(self):
+        """The batch's publications with their rendered columns, into their table.
+
+        Returns their ids: their search documents are written after them.
+        """
+        ids = []
+        for publication, rendered in self.unrendered:
+            for name, value in rendered.result().items():
+                setattr(publication, name, value)
+            self.tables[Publication].add(publication)
+            ids.append(publication.pk)
+        self.unrendered = []
+        return ids
+
     def close(self):
-        """Wait for the last batch to be written (or fail); always stop the writer."""
-        if self.pipeline is not None:
-            pipeline, self.pipeline = self.pipeline, None
-            pipeline.close()
+        """Wait for the last batch to be written (or fail); always stop the writer
+        and the renderer's workers."""
+        try:
+            if self.pipeline is not None:
+                pipeline, self.pipeline = self.pipeline, None
+                pipeline.close()
+        finally:
+            self.renderer.close()
 
     def analyze(self):
         if self.touched and connection.vendor == "postgresql":
@@ -496,8 +565,8 @@ class BulkWriter:
                 comment=plan.withdrawal_reason,
             )
             self.stages_published.withdrawn.add(alert.pk)
-        for span in live_spans.spans_for(publications, withdrawn=plan.fate == "withdrawn"):
-            self.tables[LiveSpan].add(span)
+        for row in succession.supersessions_for(publications):
+            self.tables[Supersession].add(row)
         self._add_objects(alert, children)
 
     def _rating(self, alert, r):
@@ -622,12 +691,10 @@ class BulkWriter:
             approvers=[r.get_username() for r in reviewers],
             published_at=when,
             go_live_at=when,
-            title=snapshot["title"],
-            slug=snapshot["slug"],
-            level=snapshot["level"],
-            issued_on=snapshot["issued_on"],
         )
-        self.tables[Publication].add(publication)
+        # Its columns made from the snapshot (title, slug, ..., content_html) come
+        # from the renderer; the row is added to its table when they are there.
+        self.unrendered.append((publication, self.renderer.submit(snapshot)))
         by_slug = self.countries_by_slug
         for r in snapshot["ratings"]:
             self.tables[PublishedDetermination].add_values(

@@ -59,3 +59,4 @@ class Progress:
         if self.enabled and self.tty:
             self.stream.write("\n")
             self.stream.flush()
+        self.enabled = False
