@@ -35,11 +35,13 @@ def snapshot_queryset():
 
 
 def build_snapshot(alert):
-    """The snapshot of an alert's working copy as it is now."""
-    if not hasattr(alert, "_prefetched_objects_cache") or "citations" not in getattr(
-        alert, "_prefetched_objects_cache", {}
-    ):
-        alert = snapshot_queryset().get(pk=alert.pk)
+    """The snapshot of an alert's working copy as it is now, read afresh."""
+    return snapshot_of(snapshot_queryset().get(pk=alert.pk))
+
+
+def snapshot_of(alert):
+    """The snapshot of an alert loaded by ``snapshot_queryset()`` (its related rows
+    prefetched, so that this makes no query)."""
     countries = sorted(alert.countries.all(), key=lambda c: c.name)
     return {
         "schema": SCHEMA,

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from .models import Submission
 from .rendering import render_content
-from .snapshot import build_snapshot, snapshot_queryset, upgrade
+from .snapshot import snapshot_of, snapshot_queryset, upgrade
 
 
 def can_preview(user):
@@ -36,7 +36,7 @@ def alert_preview(request, pk):
         raise PermissionDenied("You may not preview alerts.")
     alert = get_object_or_404(snapshot_queryset(), pk=pk)
     return render_snapshot_page(
-        request, build_snapshot(alert), heading="Preview of the working copy (not published)"
+        request, snapshot_of(alert), heading="Preview of the working copy (not published)"
     )
 
 

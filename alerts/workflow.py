@@ -34,7 +34,7 @@ from .models import (
 )
 from .rendering import publication_fields
 from .roles import REVIEWERS
-from .snapshot import build_snapshot, snapshot_hash, snapshot_queryset, text_fields
+from .snapshot import build_snapshot, snapshot_hash, text_fields
 from .text import dangling_markers, describe_dangling, find_markers
 from .versions import alert_versions
 
@@ -285,7 +285,7 @@ def submit(*, alert, user, change_note="", change_kind=None, go_live_at=None):
             raise WorkflowError(
                 "This alert has no saved version to submit. Save it in the admin first."
             )
-        snapshot = build_snapshot(snapshot_queryset().get(pk=alert.pk))
+        snapshot = build_snapshot(alert)
         problems = submission_problems(snapshot)
         if problems:
             raise WorkflowError("This alert cannot be submitted yet: " + " ".join(problems))

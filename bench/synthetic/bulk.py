@@ -8,12 +8,13 @@ about half an hour (bench/README.md, "seed.py").
 Nothing here invents a shape of its own:
 
 - model instances are built in memory and the snapshot is made by
-  ``alerts.snapshot.build_snapshot`` itself, hashed by ``snapshot_hash``. The
-  alert's related lists are handed to it in ``_prefetched_objects_cache``, where
-  Django keeps what ``prefetch_related`` fetched: a private attribute of Django's,
-  and the only way to give ``build_snapshot`` objects that are not in the database
-  yet. It is used here, in the benchmarks, never in the application; a Django
-  upgrade that changes it makes the tests below fail, not the site;
+  ``alerts.snapshot.snapshot_of`` itself (what ``build_snapshot`` runs on an alert
+  it read), hashed by ``snapshot_hash``. The alert's related lists are handed to it
+  in ``_prefetched_objects_cache``, where Django keeps what ``prefetch_related``
+  fetched: a private attribute of Django's, and the only way to give it objects
+  that are not in the database yet. It is used here, in the benchmarks, never in
+  the application; a Django upgrade that changes it makes the tests below fail,
+  not the site;
 - each reversion Version holds the object serialized as django-reversion stores it
   (Django's JSON serializer format: ``[{"model", "pk", "fields"}]``, many-to-many as
   pks in the related model's order) with ``object_repr = str(obj)``; one Revision per
@@ -66,7 +67,7 @@ from alerts.models import (
     WorkflowEvent,
 )
 from alerts.rendering import search_document
-from alerts.snapshot import build_snapshot, snapshot_hash
+from alerts.snapshot import snapshot_hash, snapshot_of
 from sources.models import Citation
 from stages.models import StageEvidence, StageRating
 
@@ -240,7 +241,7 @@ def write_search_documents(publication_ids):
     The snapshot is the one stored, read back, as the workflow's is (``_publish``
     takes ``submission.snapshot`` from the database): the document depends on the
     order of the keys in the snapshot's rows, and a jsonb column keeps them in an
-    order of its own, not ``build_snapshot``'s.
+    order of its own, not ``snapshot_of``'s.
 
     Publication's own manager refuses updates (publications are immutable), so the
     UPDATE goes through a plain QuerySet; it runs in the transaction that inserted
@@ -518,7 +519,7 @@ class BulkWriter:
                 kind, note = update.change_kind, update.change_note
             else:
                 kind, note = ChangeKind.FIRST.value, ""
-            snapshot = build_snapshot(alert)
+            snapshot = snapshot_of(alert)
             submission, approvals_required = self._submission(
                 alert, snapshot, revision_id, kind, note, when, last_level
             )
