@@ -1,18 +1,22 @@
 """The public page cache: one tier, on Django's cache framework.
 
-Public pages (the views wrapped by ``cache_public_page``) are kept whole in the
+Public pages (the views marked by ``cache_public_page``) are kept whole in the
 default cache, keyed by their full URL: Django's own Redis backend when REDIS_URL is
-set, so every app server shares them, and the local-memory cache otherwise.
+set, so every app server shares them, and the local-memory cache otherwise. As in
+Django's own site cache, ``PublicPageCacheMiddleware`` stands first in MIDDLEWARE:
+it keeps a response as the whole stack finished it (security headers, ETag), so it
+can tell a response made for one reader (a cookie set, a ``Vary`` header, a CSP
+nonce) and never keep it, and it answers a hit before the rest of the stack runs.
 
 Every entry carries the *generation* it was made under, and a hit counts only under
 the current one. The generation is a small value in the same cache, read with the
 page in one round trip:
 
 - ``changed()`` ends it. The workflow calls it when it publishes or withdraws, and
-  the admin when a country or stage changes (their names show on public pages): in
-  the writer's transaction, and again once it commits, so neither a page made
-  before the commit nor one made in between survives. The next request on any server
-  sharing the cache starts a new generation.
+  the admin when a country changes (its name shows on public pages): in the writer's
+  transaction, so its own next request misses, and once it commits, when a new
+  generation is started from the committed rows, so that every server's next request
+  misses too and no page made from the rows before the commit is served after it.
 - It also ends by itself at the next scheduled go-live time, read from the database
   when the generation starts: an embargoed publication shows on time, with no job.
 
@@ -30,10 +34,12 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import parse_http_date_safe
 
 from .models import Publication
 
@@ -44,13 +50,28 @@ GENERATION_KEY = "public-pages:generation"
 MAX_AGE = 60
 
 
+def cache_public_page(view):
+    """Mark ``view`` as a public page: the same for every reader, kept by the page
+    cache (PublicPageCacheMiddleware), and cacheable by browsers for MAX_AGE."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            patch_cache_control(response, public=True, max_age=MAX_AGE)
+            request.public_page = True
+        return response
+
+    return wrapper
+
+
 def changed():
     """Public pages may show something else now: end the generation, now and at commit."""
-    _end_generation()
-    transaction.on_commit(_end_generation, robust=True)
+    _forget_generation()
+    transaction.on_commit(_start_generation_after_commit, robust=True)
 
 
-def _end_generation():
+def _forget_generation():
     try:
         cache.delete(GENERATION_KEY)
     except Exception:
@@ -58,12 +79,32 @@ def _end_generation():
         logger.exception("Could not end the public page cache's generation")
 
 
-def _start_generation(now):
+def _start_generation_after_commit():
+    # Set, not deleted: a reader that read the rows before the commit and starts its
+    # generation after this (with ``add``) finds this one there and takes it.
+    try:
+        cache.set(GENERATION_KEY, _new_generation(timezone.now()), timeout=None)
+    except Exception:
+        logger.exception("Could not end the public page cache's generation")
+
+
+def _new_generation(now):
     """A new generation, ending at the next scheduled go-live time (if any)."""
     until = Publication.objects.filter(go_live_at__gt=now).aggregate(at=Min("go_live_at"))["at"]
-    generation = {"id": uuid.uuid4().hex, "until": until}
-    cache.set(GENERATION_KEY, generation, timeout=None)
-    return generation
+    return {"id": uuid.uuid4().hex, "until": until}
+
+
+def _current_generation(found, now):
+    generation = found.get(GENERATION_KEY)
+    if generation is not None and not (generation["until"] and generation["until"] <= now):
+        return generation
+    if generation is not None:
+        cache.delete(GENERATION_KEY)  # its go-live time has passed
+    fresh = _new_generation(now)
+    if cache.add(GENERATION_KEY, fresh, timeout=None):
+        return fresh
+    # Another process started one first (or a writer, from committed rows): take it.
+    return cache.get(GENERATION_KEY) or fresh
 
 
 def _key(request):
@@ -73,51 +114,68 @@ def _key(request):
     return f"public-pages:page:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
-def _keepable(response):
+def _keepable(request, response):
     return (
-        response.status_code == 200
+        getattr(request, "public_page", False)
+        and request.method == "GET"
+        and response.status_code == 200
         and not response.streaming
         and not response.cookies
-        # The key is the URL alone: a response that depends on anything else cannot
-        # be handed to everyone.
+        # The key is the URL alone: a response that says it depends on anything else
+        # (a cookie, the language) cannot be handed to everyone.
         and not response.has_header("Vary")
+        # A nonce must be new on every response.
+        and "'nonce-" not in response.get("Content-Security-Policy", "")
     )
 
 
-def cache_public_page(view):
-    """Serve ``view`` from the page cache; keep what it makes (200s only)."""
+class PublicPageCacheMiddleware:
+    """Answer public pages from the page cache; keep what the stack makes of them."""
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
+    def __init__(self, get_response):
+        self.get_response = get_response
+        static = settings.STATIC_URL or ""
+        self.static = static if static.startswith("/") else f"/{static}"
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or request.path.startswith(self.static):
+            return self.get_response(request)
         now = timezone.now()
-        key = _key(request)
+        try:
+            key = _key(request)
+        except DisallowedHost:
+            return self.get_response(request)  # the stack answers 400, with its headers
         try:
             found = cache.get_many([GENERATION_KEY, key])
-            generation = found.get(GENERATION_KEY)
-            if generation is None or (generation["until"] and generation["until"] <= now):
-                generation = _start_generation(now)
+            generation = _current_generation(found, now)
         except Exception:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
-            return _public(view(request, *args, **kwargs))
+            return self.get_response(request)
         entry = found.get(key)
         if entry is not None and entry[0] == generation["id"]:
-            return _public(entry[1])
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
-        if _keepable(response):
+            return _replay(request, entry[1])
+        response = self.get_response(request)
+        if _keepable(request, response):
             try:
                 cache.set(key, (generation["id"], response), settings.PUBLIC_PAGE_CACHE_SECONDS)
             except Exception:
                 logger.warning("Page cache unavailable; page not kept", exc_info=True)
-        return _public(response)
-
-    return wrapper
+        return response
 
 
-def _public(response):
-    if response.status_code == 200:
-        patch_cache_control(response, public=True, max_age=MAX_AGE)
-    return response
+def _replay(request, response):
+    """The kept response, or 304/412 with its headers when the request's
+    preconditions say so (what ConditionalGetMiddleware does for a page made now)."""
+    conditional = get_conditional_response(
+        request, etag=response.get("ETag"), last_modified=_last_modified(response)
+    )
+    if conditional is None:
+        return response
+    for name, value in response.items():
+        if name.lower() not in ("content-type", "content-length"):
+            conditional[name] = value
+    return conditional
+
+
+def _last_modified(response):
+    return parse_http_date_safe(response.get("Last-Modified", ""))

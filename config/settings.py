@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, like Django's own site cache: answers a kept public page before the rest
+    # runs, and keeps only what the whole stack made of one (alerts/public_cache.py).
+    "alerts.public_cache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

@@ -201,12 +201,26 @@ def test_the_workflow_ends_the_generation_in_its_transaction_and_again_at_commit
         workflow.approve(submission=submission, user=make_reviewer())
         assert cache.get(public_cache.GENERATION_KEY) is None
         client.get(url)  # a reader in between starts a generation
-        assert cache.get(public_cache.GENERATION_KEY) is not None
-    assert public_cache._end_generation in callbacks
+        in_between = cache.get(public_cache.GENERATION_KEY)
+        assert in_between is not None
+    assert callbacks, "the approval must act again once it commits"
     for callback in callbacks:
         callback()
-    assert cache.get(public_cache.GENERATION_KEY) is None
+    after = cache.get(public_cache.GENERATION_KEY)
+    assert after is not None
+    assert after["id"] != in_between["id"]
     assert "Committed at last" in client.get(url).content.decode()
+
+
+def test_a_generation_started_at_commit_ends_at_a_go_live_scheduled_by_that_commit(
+    client, publication, editor, django_capture_on_commit_callbacks
+):
+    go_live = timezone.now() + datetime.timedelta(hours=2)
+    alert = make_alert(author=editor, title="Scheduled for later")
+    submission = workflow.submit(alert=alert, user=editor, go_live_at=go_live)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(submission=submission, user=make_reviewer())
+    assert cache.get(public_cache.GENERATION_KEY)["until"] == go_live
 
 
 def test_a_cache_outage_serves_pages_uncached_and_lets_the_workflow_publish(
@@ -236,7 +250,7 @@ def test_after_a_lost_end_of_generation_no_page_outlives_the_entries_lifetime(
     settings.PUBLIC_PAGE_CACHE_SECONDS = 1  # the same rule as 60 s, in a test's time
     url = alert_url(publication)
     assert publication.title in client.get(url).content.decode()
-    monkeypatch.setattr(public_cache, "_end_generation", lambda: None)  # the stall
+    monkeypatch.setattr(public_cache, "changed", lambda: None)  # the stall
     alert = publication.alert
     edit_alert(alert, user=editor, title="Approved while the cache stalled")
     publish(alert, editor=editor, change_kind=ChangeKind.UPDATE, change_note="Retitled.")
