@@ -252,17 +252,20 @@ class PublicationQuerySet(ImmutableQuerySet):
         return self.filter(~models.Exists(withdrawn), go_live_at__lte=now)
 
     def current(self, now=None):
-        """Of ``live``, each alert's current version: the ones not yet superseded.
+        """Of ``live``, each alert's current version: the ones not superseded by ``now``.
 
-        Which publication supersedes which is kept in Supersession, written by the
-        workflow when it publishes (alerts/succession.py), so this is an anti-join
-        on a small table, not a search for a newer publication of every alert.
+        Read from Supersession, one row per publication written by the workflow when
+        it publishes (alerts/succession.py), so this is one lookup a publication, not a
+        search for a newer publication of every alert. A publication without its row
+        (written some other way, until ``manage.py rebuild_current`` has run) is not
+        shown: better missing for a while than a superseded version shown as current.
         """
         now = now or timezone.now()
-        superseded = Supersession.objects.filter(
-            publication=models.OuterRef("pk"), superseded_at__lte=now
+        holds = Supersession.objects.filter(
+            models.Q(superseded_at__isnull=True) | models.Q(superseded_at__gt=now),
+            publication=models.OuterRef("pk"),
         )
-        return self.live(now).filter(~models.Exists(superseded))
+        return self.live(now).filter(models.Exists(holds))
 
 
 class Publication(ImmutableModel):
@@ -365,21 +368,24 @@ class Withdrawal(ImmutableModel):
 
 
 class Supersession(models.Model):
-    """When a publication stopped (or will stop) being its alert's current version.
+    """When a publication stops (or stopped) being its alert's current version: the
+    earliest go-live time of any later-numbered publication of the alert, or NULL
+    while there is none.
 
-    Derived from the alert's publications (alerts/succession.py): the earliest
-    go-live time of any later-numbered publication of the alert. A publication
-    without one is current for as long as it is live. Written by the workflow in the
-    transaction that publishes; ``manage.py rebuild_current`` makes every row again.
+    Derived from the alert's publications (alerts/succession.py), one row per
+    publication: written by the workflow in the transaction that publishes, and made
+    again from the publications by ``manage.py rebuild_current``.
     """
 
     publication = models.OneToOneField(
         Publication, on_delete=models.CASCADE, primary_key=True, related_name="supersession"
     )
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
-    superseded_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
+        if self.superseded_at is None:
+            return f"Publication {self.publication_id}, not superseded"
         return (
             f"Publication {self.publication_id} superseded at {self.superseded_at:%Y-%m-%d %H:%M}"
         )

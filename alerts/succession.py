@@ -27,21 +27,28 @@ from django.utils import timezone
 from stages.models import Country
 
 from . import public_data
-from .models import CountrySpan, Publication, PublishedDetermination, Supersession, Withdrawal
+from .models import (
+    Alert,
+    CountrySpan,
+    Publication,
+    PublishedDetermination,
+    Supersession,
+    Withdrawal,
+)
 
 
 def supersessions_for(publications):
-    """Unsaved Supersessions for one alert's ``publications`` (any order)."""
+    """Unsaved Supersessions, one per publication of one alert's ``publications``
+    (any order)."""
     rows, superseded_at = [], None
     for publication in sorted(publications, key=attrgetter("number"), reverse=True):
-        if superseded_at is not None:
-            rows.append(
-                Supersession(
-                    publication_id=publication.pk,
-                    alert_id=publication.alert_id,
-                    superseded_at=superseded_at,
-                )
+        rows.append(
+            Supersession(
+                publication_id=publication.pk,
+                alert_id=publication.alert_id,
+                superseded_at=superseded_at,
             )
+        )
         if superseded_at is None or publication.go_live_at < superseded_at:
             superseded_at = publication.go_live_at
     return rows
@@ -49,17 +56,27 @@ def supersessions_for(publications):
 
 def rebuild_alerts(alert_ids):
     """Replace the Supersessions of the alerts ``alert_ids`` with what their
-    publications say now."""
+    publications say now.
+
+    The alerts' rows are locked first, in id order, as the workflow's transitions lock
+    them: a rebuild beside an approval waits for it, then reads what it committed.
+    """
     alert_ids = sorted(set(alert_ids))
-    publications = (
-        Publication.objects.filter(alert_id__in=alert_ids)
-        .only("id", "alert_id", "number", "go_live_at")
-        .order_by("alert_id")
-    )
-    by_alert = {}
-    for publication in publications:
-        by_alert.setdefault(publication.alert_id, []).append(publication)
     with transaction.atomic():
+        list(
+            Alert.objects.select_for_update()
+            .filter(pk__in=alert_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        publications = (
+            Publication.objects.filter(alert_id__in=alert_ids)
+            .only("id", "alert_id", "number", "go_live_at")
+            .order_by("alert_id")
+        )
+        by_alert = {}
+        for publication in publications:
+            by_alert.setdefault(publication.alert_id, []).append(publication)
         Supersession.objects.filter(alert_id__in=alert_ids).delete()
         Supersession.objects.bulk_create(
             [row for of_alert in by_alert.values() for row in supersessions_for(of_alert)]
@@ -133,24 +150,25 @@ def country_spans_for(rows, *, now):
 def _country_rows(country_id, now):
     """The rows ``country_spans_for`` needs for one country, in two index walks.
 
-    The newest live publication rating the country that nothing supersedes (the
-    usual case: its alert's latest version) stays current until the next rebuild,
-    so no older publication can be the country's current one again: only it and
-    newer ones (scheduled versions, versions a scheduled one will end) are read,
-    not the country's whole history.
+    The newest publication rating the country that has gone live and that nothing
+    supersedes (the usual case: its alert's latest version) stays current until the
+    next rebuild, so no older publication can be the country's current one again: only
+    it and newer ones (scheduled versions, versions a scheduled one will end) are
+    read, not the country's whole history. Withdrawn alerts' rows are left out here so
+    that they do not hide older ones; CountrySpan.objects.current() still asks
+    ``Publication.objects.live()`` of every row it shows.
     """
     withdrawn = Withdrawal.objects.filter(alert=OuterRef("alert_id"))
+    ends_at = "publication__supersession__superseded_at"
     determinations = PublishedDetermination.objects.filter(
-        ~Exists(withdrawn), country_id=country_id
+        ~Exists(withdrawn), country_id=country_id, publication__supersession__isnull=False
     )
-    superseded = Supersession.objects.filter(publication=OuterRef("publication_id"))
     floor = (
-        determinations.filter(~Exists(superseded), go_live_at__lte=now)
+        determinations.filter(**{f"{ends_at}__isnull": True}, go_live_at__lte=now)
         .order_by("-go_live_at", "-publication_id")
         .values_list("go_live_at", "publication_id")
         .first()
     )
-    ends_at = "publication__supersession__superseded_at"
     rows = determinations.filter(Q(**{f"{ends_at}__isnull": True}) | Q(**{f"{ends_at}__gt": now}))
     if floor is not None:
         rows = rows.filter(go_live_at__gte=floor[0])

@@ -167,11 +167,8 @@ def shape():
                         # What the workflow makes from the snapshot at publication.
                         (pub.content_html, pub.summary_html, pub.summary_text, pub.countries),
                         pub.search_document,
-                        (
-                            number_live_at[pub.supersession.superseded_at]
-                            if hasattr(pub, "supersession")
-                            else None
-                        ),
+                        # Which later version supersedes it (None: none yet).
+                        number_live_at.get(pub.supersession.superseded_at),
                     )
                     for pub in publications
                 ],
