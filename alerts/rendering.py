@@ -12,12 +12,13 @@ Staff previews render a working copy's snapshot the same way, on each request.
 """
 
 from django.contrib.postgres.search import SearchVector
-from django.db import connection
+from django.db import connection, models, transaction
 from django.db.models import Value
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from . import presentation
+from .models import Publication
 from .snapshot import upgrade
 from .templatetags.public_tags import plain_text
 from .text import render_markdown
@@ -80,3 +81,29 @@ def publication_fields(snapshot):
         "countries": [dict(c, rated=c["slug"] in rated) for c in snapshot["countries"]],
         "search_document": search_document(snapshot),
     }
+
+
+# The columns ``render_again`` may write: made from the snapshot, never approved
+# themselves (the snapshot, its hash, title, slug, level and dates stay as they were).
+RENDERED_FIELDS = ("content_html", "summary_html", "summary_text", "countries", "search_document")
+
+
+def render_again(publication_ids):
+    """Make the rendered columns of these publications again from their snapshots,
+    with the code of today: after a security fix in the Markdown or sanitising
+    libraries, or a fix to the content template. Returns how many were written.
+
+    Publications are immutable to the application (their manager refuses updates):
+    this is the one deliberate exception, through a plain QuerySet, and it cannot
+    touch what was approved.
+    """
+    plain = models.QuerySet(Publication)
+    count = 0
+    for publication in plain.filter(pk__in=publication_ids).only("pk", "snapshot").iterator():
+        fields = publication_fields(publication.snapshot)
+        with transaction.atomic():
+            plain.filter(pk=publication.pk).update(
+                **{name: fields[name] for name in RENDERED_FIELDS}
+            )
+        count += 1
+    return count

@@ -88,3 +88,32 @@ def test_the_public_rendering_links_rated_countries_and_the_preview_does_not(pub
     link = reverse("public:country_detail", args=[country])
     assert link in publication_fields(publication.snapshot)["content_html"]
     assert link not in render_content(publication.snapshot, link_countries=False)
+
+
+def test_render_publications_makes_the_rendered_columns_again_and_nothing_else(client, publication):
+    """For a security fix in the sanitiser: the content is made again with today's
+    code; what was approved stays as it was."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import models
+
+    url = reverse("public:alert_detail", args=[publication.slug])
+    models.QuerySet(Publication).filter(pk=publication.pk).update(
+        content_html="<p>Made by last year's sanitiser</p>", summary_text="old"
+    )
+    assert "last year's sanitiser" in client.get(url).content.decode()
+
+    call_command("render_publications", stdout=StringIO())
+
+    again = Publication.objects.get(pk=publication.pk)
+    made = publication_fields(publication.snapshot)
+    assert again.content_html == made["content_html"]
+    assert again.summary_text == made["summary_text"]
+    assert (again.snapshot, again.snapshot_hash, again.title, again.go_live_at) == (
+        publication.snapshot,
+        publication.snapshot_hash,
+        publication.title,
+        publication.go_live_at,
+    )
+    assert "last year's sanitiser" not in client.get(url).content.decode()
