@@ -52,7 +52,7 @@ def with_state(queryset, now=None):
     latest_submission_status = (
         Submission.objects.filter(alert=OuterRef("pk")).order_by("-pk").values("status")[:1]
     )
-    live = Publication.objects.filter(alert=OuterRef("pk"), go_live_at__lte=now)
+    live = Publication.objects.live(now).filter(alert=OuterRef("pk"))
     live_revision = live.order_by("-number").values("submission__revision_id")[:1]
     scheduled = Publication.objects.filter(alert=OuterRef("pk"), go_live_at__gt=now)
     latest_revision = (
