@@ -156,6 +156,9 @@ class PublicPageCacheMiddleware:
             return _replay(request, entry[1])
         response = self.get_response(request)
         if _keepable(request, response):
+            # One piece: a feed is written in hundreds of small ones, which a server
+            # sends (and a reader waits for) one by one, on every hit.
+            response.content = response.content
             try:
                 cache.set(key, (generation["id"], response), settings.PUBLIC_PAGE_CACHE_SECONDS)
             except Exception:
