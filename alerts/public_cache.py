@@ -37,6 +37,7 @@ from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models import Min
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import parse_http_date_safe
@@ -59,10 +60,20 @@ def cache_public_page(view):
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
             patch_cache_control(response, public=True, max_age=MAX_AGE)
-            request.public_page = True
         return response
 
+    wrapper.public_page = True
     return wrapper
+
+
+def _is_public_page(request):
+    """Whether the request's route is a view marked by ``cache_public_page``: only
+    those are looked up and kept (the admin, staff pages and static files never)."""
+    try:
+        match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return getattr(match.func, "public_page", False)
 
 
 def changed():
@@ -116,8 +127,7 @@ def _key(request):
 
 def _keepable(request, response):
     return (
-        getattr(request, "public_page", False)
-        and request.method == "GET"
+        request.method == "GET"
         and response.status_code == 200
         and not response.streaming
         and not response.cookies
@@ -134,11 +144,9 @@ class PublicPageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        static = settings.STATIC_URL or ""
-        self.static = static if static.startswith("/") else f"/{static}"
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or request.path.startswith(self.static):
+        if request.method not in ("GET", "HEAD") or not _is_public_page(request):
             return self.get_response(request)
         now = timezone.now()
         try:
