@@ -308,13 +308,27 @@ class Publication(ImmutableModel):
         constraints = [
             models.UniqueConstraint(fields=["alert", "number"], name="publication_number_unique")
         ]
+        # The public lists walk and count current publications (about 97,000 at
+        # 100,000 alerts) in these indexes alone, without reading the rows, which hold
+        # rendered text: a count read 450 MB of rows (226 ms), read this way 12 MB.
+        # With the alert (for the withdrawal test) and the go-live time included,
+        # PostgreSQL answers from the index; SQLite ignores ``include``.
         indexes = [
             models.Index(fields=["-go_live_at"]),
-            models.Index(fields=["level", "-issued_on"]),
+            models.Index(
+                fields=["go_live_at"], include=["id", "alert"], name="publication_live_cover"
+            ),
+            models.Index(
+                fields=["level", "-issued_on"],
+                include=["go_live_at", "id", "alert"],
+                name="publication_level",
+            ),
             # The public list's order (public_data.NEWEST_FIRST): its first pages are
             # read off the index instead of sorting every live publication.
             models.Index(
-                fields=["-issued_on", "-go_live_at", "-id"], name="publication_newest_first"
+                fields=["-issued_on", "-go_live_at", "-id"],
+                include=["alert"],
+                name="publication_newest_first",
             ),
         ]
 
