@@ -312,3 +312,46 @@ def test_a_publication_committed_elsewhere_shows_on_another_servers_next_request
     publish(alert, editor=editor, change_kind=ChangeKind.UPDATE, change_note="Retitled.")
 
     assert "After the commit" in home()
+
+
+def test_pages_are_kept_per_host_so_canonical_links_follow_the_request(
+    client, publication, settings
+):
+    settings.ALLOWED_HOSTS = ["alerts.example.org", "mirror.example.org"]
+    url = alert_url(publication)
+    first = client.get(url, HTTP_HOST="alerts.example.org").content.decode()
+    client.get(url, HTTP_HOST="alerts.example.org")  # now kept
+    other = client.get(url, HTTP_HOST="mirror.example.org").content.decode()
+
+    assert f'rel="canonical" href="http://alerts.example.org{url}"' in first
+    assert f'rel="canonical" href="http://mirror.example.org{url}"' in other
+
+
+def test_an_earlier_version_going_live_late_joins_the_list_and_moves_last_modified(
+    client, publication, editor, monkeypatch
+):
+    """Version 2 is scheduled for next week; version 3 goes live today. When version
+    2's time comes, the current page (version 3) lists it, without any purge."""
+    now = timezone.now()
+    alert = publication.alert
+    edit_alert(alert, user=editor, summary="Scheduled wording [1].")
+    second = publish(
+        alert,
+        editor=editor,
+        change_kind=ChangeKind.UPDATE,
+        change_note="Scheduled update.",
+        go_live_at=now + datetime.timedelta(days=7),
+    )
+    edit_alert(alert, user=editor, summary="Urgent wording [1].")
+    publish(alert, editor=editor, change_kind=ChangeKind.CORRECTION, change_note="Urgent fix.")
+    url = alert_url(publication)
+    before = client.get(url)
+    assert "Scheduled update." not in before.content.decode()
+    assert "Urgent fix." in before.content.decode()
+
+    later = second.go_live_at + datetime.timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    after = client.get(url)
+
+    assert "Scheduled update." in after.content.decode()
+    assert after["Last-Modified"] != before["Last-Modified"]
