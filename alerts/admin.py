@@ -20,18 +20,21 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from reversion.admin import VersionAdmin
 
-from sources.models import Citation
-from stages.models import StageEvidence, StageRating
+from stages import admin as stages_admin
+from stages.models import Country
 
-from . import workflow
+from . import public_cache, workflow
 from .changelist import QuickLinksRelatedFilter
 from .diff import diff_snapshots
 from .locking import TOKEN_FIELD, OptimisticLockForm
 from .models import (
     Alert,
     ChangeKind,
+    Citation,
     Publication,
     Recommendation,
+    StageEvidence,
+    StageRating,
     Submission,
     Withdrawal,
     WorkflowEvent,
@@ -281,7 +284,7 @@ class WorkflowStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-TEXT_FIELDS = ("summary", "background", "legal_analysis", "assessment")
+TEXT_FIELDS = tuple(Alert.TEXT_FIELDS)
 
 
 # Between country names in the changelist's query: a character no name contains.
@@ -332,7 +335,7 @@ class AlertAdmin(VersionAdmin):
     form = OptimisticLockForm
     fieldsets = [
         (None, {"fields": ["title", "slug", "level", "issued_on", "countries", TOKEN_FIELD]}),
-        ("Text", {"fields": ["summary", "background", "legal_analysis", "assessment"]}),
+        ("Text", {"fields": list(Alert.TEXT_FIELDS)}),
     ]
 
     def get_queryset(self, request):
@@ -809,3 +812,25 @@ class WorkflowEventAdmin(ReadOnlyAdmin):
     @admin.display(description="to", ordering="to_state")
     def to_state_label(self, event):
         return STATES.get(event.to_state, event.to_state)
+
+
+# --- Countries: their names and addresses show on public pages --------------------------
+# stages/ knows nothing of alerts, so the country admin it registers is extended here:
+# an edit ends the public page cache's generation, so readers see it on their next
+# request.
+admin.site.unregister(Country)
+
+
+@admin.register(Country)
+class CountryAdmin(stages_admin.CountryAdmin):
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        public_cache.changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        public_cache.changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        public_cache.changed()

@@ -19,11 +19,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Q
 
-from sources.models import Citation, Source
-from stages.models import Country, Stage, StageEvidence, StageRating
+from sources.models import Source
+from stages.models import Country, Stage
 
 from .editing import revision
-from .models import Alert, Level, Recommendation
+from .models import Alert, Citation, Level, Recommendation, StageEvidence, StageRating
 from .roles import EDITORS, REVIEWERS
 from .snapshot import build_snapshot, text_fields
 from .text import dangling_markers, describe_dangling

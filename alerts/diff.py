@@ -30,6 +30,7 @@ paragraph breaks are). Text is never marked safe: templates autoescape it.
 import re
 from difflib import SequenceMatcher
 
+from .models import Alert
 from .snapshot import upgrade
 
 TOP_LEVEL_FIELDS = (
@@ -37,10 +38,7 @@ TOP_LEVEL_FIELDS = (
     ("level_label", "Level"),
     ("issued_on", "Issued on"),
     ("countries", "Countries"),
-    ("summary", "Summary"),
-    ("background", "Background"),
-    ("legal_analysis", "Legal analysis"),
-    ("assessment", "Assessment"),
+    *Alert.TEXT_FIELDS.items(),
 )
 
 RATING_FIELDS = (("country_name", "Country"), ("stage_name", "Stage"), ("rationale", "Rationale"))

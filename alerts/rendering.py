@@ -8,8 +8,12 @@ the approved snapshot when it is published and kept in its own columns
 Markdown; the page around the content renders normally, so a change to the site's
 templates needs no re-render.
 
-Staff previews render a working copy's snapshot the same way, on each request.
+Staff previews render a working copy's snapshot the same way, on each request. This is
+the one module that turns a snapshot into HTML (``present`` makes the template's
+context: Markdown rendered and sanitised in reading order).
 """
+
+from itertools import groupby
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, models, transaction
@@ -17,23 +21,74 @@ from django.db.models import Value
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from . import presentation
-from .models import Publication
+from .models import Alert, Publication
 from .snapshot import upgrade
 from .templatetags.public_tags import plain_text
 from .text import render_markdown
 
 CONTENT_TEMPLATE = "alerts/_alert_content.html"
+# The sections after the summary, with their headings.
+SECTIONS = tuple((name, label) for name, label in Alert.TEXT_FIELDS.items() if name != "summary")
 # Searched with weight C, after the title (A) and the summary (B): these sections, and
 # every piece of text in these lists (rationales, evidence, recommendations, with the
 # country and stage names they carry).
-SEARCHED_SECTIONS = ("background", "legal_analysis", "assessment")
+SEARCHED_SECTIONS = tuple(name for name, _ in SECTIONS)
 SEARCHED_LISTS = ("ratings", "evidence", "recommendations")
+
+
+def present(snapshot):
+    """A template context for ``alerts/alert_body.html``.
+
+    Markdown is rendered in reading order with one shared env, so each marker gets
+    a unique anchor and each reference lists the places that cite it.
+    """
+    snapshot = upgrade(snapshot)
+    env = {"citations": {c["number"] for c in snapshot["citations"]}}
+
+    def md(text):
+        return render_markdown(text, env)
+
+    summary = md(snapshot["summary"])
+    sections = [
+        {"key": key, "title": title, "html": md(snapshot[key])}
+        for key, title in SECTIONS
+        if snapshot[key]
+    ]
+    ratings_by_country = []
+    for country_slug, rows in groupby(snapshot["ratings"], key=lambda r: r["country"]):
+        rows = list(rows)
+        ratings_by_country.append(
+            {
+                "slug": country_slug,
+                "name": rows[0]["country_name"],
+                "stages": [
+                    {
+                        "number": r["stage"],
+                        "name": r["stage_name"],
+                        "rationale_html": md(r["rationale"]),
+                    }
+                    for r in rows
+                ],
+            }
+        )
+    evidence = [dict(e, html=md(e["text"])) for e in snapshot["evidence"]]
+    recommendations = [dict(r, html=md(r["action"])) for r in snapshot["recommendations"]]
+    backrefs = env.get("backrefs", {})
+    references = [dict(c, backrefs=backrefs.get(c["number"], [])) for c in snapshot["citations"]]
+    return {
+        "alert": snapshot,
+        "summary_html": summary,
+        "sections": sections,
+        "ratings_by_country": ratings_by_country,
+        "evidence": evidence,
+        "recommendations": recommendations,
+        "references": references,
+    }
 
 
 def render_content(snapshot, *, link_countries):
     """The content of a snapshot as HTML; ``link_countries`` links rated countries' pages."""
-    context = presentation.present(snapshot)
+    context = present(snapshot)
     if link_countries:
         context["linked_countries"] = {r["country"] for r in context["alert"]["ratings"]}
     return mark_safe(render_to_string(CONTENT_TEMPLATE, context))

@@ -6,14 +6,12 @@ EDITORS = "Editors"
 REVIEWERS = "Reviewers"
 
 _CONTENT_MODELS = {
-    "alerts": ["alert", "recommendation"],
-    "stages": ["stagerating", "stageevidence", "country"],
-    "sources": ["source", "citation"],
+    "alerts": ["alert", "recommendation", "stagerating", "stageevidence", "citation"],
+    "stages": ["country"],
+    "sources": ["source"],
 }
 _CHILD_MODELS = {
-    "alerts": ["recommendation"],
-    "stages": ["stagerating", "stageevidence"],
-    "sources": ["citation"],
+    "alerts": ["recommendation", "stagerating", "stageevidence", "citation"],
 }
 
 # Both roles can read the workflow records; only the workflow functions write them.

@@ -26,9 +26,11 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 
+from .models import Alert
+
 TITLE = "title"
 SUMMARY = "snapshot__summary"
-BODY = ("snapshot__background", "snapshot__legal_analysis", "snapshot__assessment")
+BODY = tuple(f"snapshot__{name}" for name in Alert.TEXT_FIELDS if name != "summary")
 # The words of a query, for the fallback: at most a handful, each of sane length.
 MAX_WORDS = 8
 MAX_QUERY_LENGTH = 200

@@ -11,10 +11,7 @@ import json
 
 from django.db.models import Prefetch
 
-from sources.models import Citation
-from stages.models import StageEvidence, StageRating
-
-from .models import Alert, Level, Recommendation
+from .models import Alert, Citation, Level, Recommendation, StageEvidence, StageRating
 
 SCHEMA = 1
 
@@ -51,10 +48,7 @@ def snapshot_of(alert):
         "level": alert.level,
         "level_label": Level(alert.level).label,
         "issued_on": _date(alert.issued_on),
-        "summary": alert.summary,
-        "background": alert.background,
-        "legal_analysis": alert.legal_analysis,
-        "assessment": alert.assessment,
+        **{name: getattr(alert, name) for name in Alert.TEXT_FIELDS},
         "countries": [
             {"slug": c.slug, "name": c.name, "iso_code": c.iso_code, "region": c.region}
             for c in countries
@@ -122,12 +116,7 @@ def snapshot_hash(snapshot):
 
 def text_fields(snapshot):
     """Every editor text of a snapshot, labelled so an editor can find it."""
-    texts = {
-        "Summary": snapshot["summary"],
-        "Background": snapshot["background"],
-        "Legal analysis": snapshot["legal_analysis"],
-        "Assessment": snapshot["assessment"],
-    }
+    texts = {label: snapshot[name] for name, label in Alert.TEXT_FIELDS.items()}
     for r in snapshot["ratings"]:
         texts[f"Stage rating: {r['country_name']}, stage {r['stage']}"] = r["rationale"]
     for i, e in enumerate(snapshot["evidence"], start=1):

@@ -35,33 +35,3 @@ class Source(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.publisher})" if self.publisher else self.title
-
-
-@reversion.register()
-class Citation(models.Model):
-    """This alert cites that source as footnote N. Text fields refer to it as [N]."""
-
-    alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, related_name="citations")
-    source = models.ForeignKey(
-        Source,
-        on_delete=models.PROTECT,
-        related_name="citations",
-        help_text="Choose an existing source or add a new one.",
-    )
-    number = models.PositiveSmallIntegerField(
-        help_text="Footnote number; write [N] in the text to cite it."
-    )
-    locator = models.CharField(
-        max_length=200, blank=True, help_text="Page, paragraph, article or timestamp."
-    )
-    quote = models.TextField(blank=True, help_text="Optional exact quotation from the source.")
-
-    class Meta:
-        ordering = ["number"]
-        constraints = [
-            models.UniqueConstraint(fields=["alert", "number"], name="citation_number_unique"),
-            models.CheckConstraint(condition=models.Q(number__gte=1), name="citation_number_gte_1"),
-        ]
-
-    def __str__(self):
-        return f"[{self.number}] {self.source.title}"

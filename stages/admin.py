@@ -27,23 +27,3 @@ class CountryAdmin(VersionAdmin):
     list_filter = ["region"]
     search_fields = ["name", "aliases", "iso_code"]
     prepopulated_fields = {"slug": ["name"]}
-
-    # A country's name and address show on public pages (home, lists, country pages):
-    # an edit moves them on at once.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        self._public_pages_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        self._public_pages_changed()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        self._public_pages_changed()
-
-    @staticmethod
-    def _public_pages_changed():
-        from alerts import public_cache
-
-        public_cache.changed()

@@ -1,4 +1,3 @@
-import reversion
 from django.db import models
 
 
@@ -55,65 +54,3 @@ class Country(models.Model):
     def save(self, *args, **kwargs):
         self.iso_code = self.iso_code.strip().upper()
         super().save(*args, **kwargs)
-
-
-@reversion.register()
-class StageRating(models.Model):
-    """A determination: in this alert, this country is at this stage."""
-
-    alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, related_name="ratings")
-    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="ratings")
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="ratings")
-    rationale = models.TextField(
-        help_text="Why this country is at this stage. Markdown; cite sources with markers like [3]."
-    )
-
-    class Meta:
-        ordering = ["country__name", "stage"]
-        verbose_name = "stage rating"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["alert", "country", "stage"], name="rating_unique_per_alert_country_stage"
-            )
-        ]
-        indexes = [models.Index(fields=["country", "stage"])]
-
-    def __str__(self):
-        return f"{self.country} at stage {self.stage_id}"
-
-
-@reversion.register()
-class StageEvidence(models.Model):
-    """Evidence that a stage is present, optionally tied to one country."""
-
-    class Period(models.TextChoices):
-        HISTORICAL = "historical", "Historical"
-        CURRENT = "current", "Current"
-
-    alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, related_name="evidence")
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="evidence")
-    country = models.ForeignKey(
-        Country,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="evidence",
-        help_text="Leave empty when the evidence concerns the situation as a whole.",
-    )
-    period = models.CharField(
-        max_length=10,
-        choices=Period.choices,
-        default=Period.CURRENT,
-        help_text="Historical evidence explains the past; current evidence supports today's rating.",
-    )
-    text = models.TextField(help_text="Markdown; cite sources with markers like [3].")
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the stage.")
-
-    class Meta:
-        ordering = ["stage", "position", "id"]
-        verbose_name = "stage evidence"
-        verbose_name_plural = "stage evidence"
-
-    def __str__(self):
-        where = f" ({self.country})" if self.country_id else ""
-        return f"Stage {self.stage_id} evidence{where}: {self.text[:60]}"

@@ -12,10 +12,10 @@ from django.contrib.auth.models import Group
 from django.utils.text import slugify
 
 from alerts.editing import revision
-from alerts.models import Alert, Level, Recommendation
+from alerts.models import Alert, Citation, Level, Recommendation, StageEvidence, StageRating
 from alerts.roles import EDITORS, REVIEWERS
-from sources.models import Citation, Source
-from stages.models import Country, Stage, StageEvidence, StageRating
+from sources.models import Source
+from stages.models import Country, Stage
 
 _counter = itertools.count(1)
 

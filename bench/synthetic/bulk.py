@@ -57,10 +57,13 @@ from alerts.models import (
     Alert,
     Approval,
     ChangeKind,
+    Citation,
     Level,
     Publication,
     PublishedDetermination,
     Recommendation,
+    StageEvidence,
+    StageRating,
     Submission,
     Supersession,
     Withdrawal,
@@ -68,8 +71,6 @@ from alerts.models import (
 )
 from alerts.rendering import search_document
 from alerts.snapshot import snapshot_hash, snapshot_of
-from sources.models import Citation
-from stages.models import StageEvidence, StageRating
 
 from . import plan as p
 from .render import Renderer

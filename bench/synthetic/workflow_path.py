@@ -9,9 +9,7 @@ from django.db import transaction
 
 from alerts import workflow
 from alerts.editing import revision
-from alerts.models import Alert, Recommendation
-from sources.models import Citation
-from stages.models import StageEvidence, StageRating
+from alerts.models import Alert, Citation, Recommendation, StageEvidence, StageRating
 
 from . import plan as p
 

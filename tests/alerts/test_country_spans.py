@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from alerts import public_data, succession, workflow
 from alerts.editing import revision
-from alerts.models import ChangeKind, CountrySpan, Publication, PublishedDetermination
-from stages.models import StageRating
+from alerts.models import ChangeKind, CountrySpan, Publication, PublishedDetermination, StageRating
 from tests.alerts.test_succession import current_by_definition
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_reviewer

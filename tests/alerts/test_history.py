@@ -4,9 +4,8 @@ import reversion
 from reversion.models import Version
 
 from alerts.editing import revision
-from alerts.models import Alert
-from sources.models import Citation
-from stages.models import Stage, StageEvidence, StageRating
+from alerts.models import Alert, Citation, StageEvidence, StageRating
+from stages.models import Stage
 from tests.alerts.helpers import assert_version_count, country_names, revert_to, versions_of
 from tests.builders import edit_alert, make_alert, make_country, make_source
 

@@ -9,10 +9,10 @@ from django.urls import reverse
 from reversion.models import Version
 
 from alerts.demo import ALERT_SLUG
-from alerts.models import Alert, Level, Publication, WorkflowEvent
+from alerts.models import Alert, Citation, Level, Publication, WorkflowEvent
 from alerts.snapshot import build_snapshot, text_fields
 from alerts.text import dangling_markers, find_markers
-from sources.models import Citation, Source
+from sources.models import Source
 from tests.alerts.admin_forms import alert_form_data, existing_rows
 from tests.builders import make_editor, make_source
 

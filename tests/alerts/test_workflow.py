@@ -14,12 +14,12 @@ from alerts.models import (
     Level,
     Publication,
     PublishedDetermination,
+    StageRating,
     Submission,
     WorkflowEvent,
 )
 from alerts.roles import EDITORS, REVIEWERS
 from alerts.snapshot import build_snapshot, snapshot_hash
-from stages.models import StageRating
 from tests.alerts.workflow_helpers import (
     actions_of,
     assert_live_snapshot,

@@ -27,10 +27,13 @@ from alerts import public_data, workflow
 from alerts.editing import revision
 from alerts.models import (
     Alert,
+    Citation,
     CountrySpan,
     Publication,
     PublishedDetermination,
     Recommendation,
+    StageEvidence,
+    StageRating,
     Submission,
     Withdrawal,
     WorkflowEvent,
@@ -41,8 +44,8 @@ from bench.seed import parse_args, run
 from bench.synthetic import plan as p
 from bench.synthetic.bulk import VersionSerializer
 from bench.synthetic.seed import seed
-from sources.models import Citation, Source
-from stages.models import Country, StageEvidence, StageRating
+from sources.models import Source
+from stages.models import Country
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 import datetime
 
 from alerts.editing import revision
-from alerts.models import Level
-from stages.models import Stage, StageEvidence
+from alerts.models import Level, StageEvidence
+from stages.models import Stage
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_country, make_editor, make_source
 

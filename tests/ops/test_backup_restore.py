@@ -28,10 +28,10 @@ def inventory():
         "alerts.WorkflowEvent",
         "stages.Stage",
         "stages.Country",
-        "stages.StageRating",
-        "stages.StageEvidence",
+        "alerts.StageRating",
+        "alerts.StageEvidence",
         "sources.Source",
-        "sources.Citation",
+        "alerts.Citation",
         "auth.User",
         "auth.Group",
     ]

@@ -6,9 +6,9 @@ test tests/browser/test_public_hostile.py (no script runs in a real browser).
 
 from alerts import workflow
 from alerts.editing import revision
-from alerts.models import Alert, Level, Recommendation
-from sources.models import Citation, Source
-from stages.models import Country, Stage, StageEvidence, StageRating
+from alerts.models import Alert, Citation, Level, Recommendation, StageEvidence, StageRating
+from sources.models import Source
+from stages.models import Country, Stage
 from tests.alerts.workflow_helpers import publish
 from tests.builders import make_alert, make_reviewer
 

@@ -8,8 +8,7 @@ import pytest
 
 from alerts import public_data, workflow
 from alerts.editing import revision
-from alerts.models import ChangeKind
-from stages.models import StageRating
+from alerts.models import ChangeKind, StageRating
 from tests.alerts.workflow_helpers import publish
 from tests.builders import make_alert, make_reviewer
 

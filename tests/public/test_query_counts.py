@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alerts.editing import revision
-from alerts.models import Level, Recommendation
-from stages.models import Stage, StageEvidence
+from alerts.models import Level, Recommendation, StageEvidence
+from stages.models import Stage
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_source
 from tests.public.conftest import publish_alert

@@ -31,7 +31,7 @@ def test_serving_an_alert_page_runs_no_markdown(client, publication, monkeypatch
         raise AssertionError("Markdown ran while serving a page")
 
     monkeypatch.setattr(text, "render_markdown", refuse)
-    monkeypatch.setattr("alerts.presentation.render_markdown", refuse)
+    monkeypatch.setattr("alerts.rendering.render_markdown", refuse)
     args = [publication.slug] + ([publication.number] if name.endswith("version") else [])
 
     response = client.get(reverse(name, args=args))

@@ -20,6 +20,6 @@ def on_postgresql(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("alerts", "0002_initial")]
+    dependencies = [("alerts", "0001_initial")]
 
     operations = [migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP))]
