@@ -23,7 +23,7 @@ from reversion.admin import VersionAdmin
 from stages import admin as stages_admin
 from stages.models import Country
 
-from . import public_cache, workflow
+from . import workflow
 from .changelist import QuickLinksRelatedFilter
 from .diff import diff_snapshots
 from .locking import TOKEN_FIELD, OptimisticLockForm
@@ -39,6 +39,7 @@ from .models import (
     Withdrawal,
     WorkflowEvent,
 )
+from .public import page_cache
 from .snapshot import build_snapshot
 from .states import STATES, alert_state, with_state
 from .text import dangling_markers, describe_dangling
@@ -825,12 +826,12 @@ admin.site.unregister(Country)
 class CountryAdmin(stages_admin.CountryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        public_cache.changed()
+        page_cache.changed()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        public_cache.changed()
+        page_cache.changed()
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        public_cache.changed()
+        page_cache.changed()

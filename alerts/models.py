@@ -394,7 +394,7 @@ class Publication(ImmutableModel):
     countries = models.JSONField(
         default=list, help_text="The alert's countries, each marked whether it is rated."
     )
-    # PostgreSQL full-text search (alerts/search.py); the GIN index is made by a
+    # PostgreSQL full-text search (alerts/public/search.py); the GIN index is made by a
     # migration, on PostgreSQL only. Always NULL on SQLite.
     search_document = SearchVectorField(null=True, editable=False)
 
@@ -421,7 +421,7 @@ class Publication(ImmutableModel):
                 include=["go_live_at", "id", "alert"],
                 name="publication_level",
             ),
-            # The public list's order (public_data.NEWEST_FIRST): its first pages are
+            # The public list's order (queries.NEWEST_FIRST): its first pages are
             # read off the index instead of sorting every live publication.
             models.Index(
                 fields=["-issued_on", "-go_live_at", "-id"],
@@ -536,7 +536,7 @@ class CountrySpan(models.Model):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True, blank=True)
-    # When the country reached these stages (public_data.changed_at), for /countries/.
+    # When the country reached these stages (queries.changed_at), for /countries/.
     changed_at = models.DateTimeField()
     changed_at_or_before = models.BooleanField()
 

@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from stages.models import Country
 
-from . import public_data
 from .models import (
     Alert,
     CountrySpan,
@@ -35,6 +34,7 @@ from .models import (
     Supersession,
     Withdrawal,
 )
+from .public import queries
 
 
 def supersessions_for(publications):
@@ -214,14 +214,14 @@ def rebuild_countries(country_ids):
 
 
 def _date_changes(spans, rows, *, now):
-    """Set when the country reached each run's stages (public_data.changed_at, as
+    """Set when the country reached each run's stages (queries.changed_at, as
     of the run's start), on every row of the run."""
     go_live_at = {row["publication_id"]: row["go_live_at"] for row in rows}
     runs = {}
     for span in spans:
         runs.setdefault((span.publication_id, span.starts_at), []).append(span)
     for (publication_id, starts_at), of_run in runs.items():
-        since, or_before = public_data.changed_at(
+        since, or_before = queries.changed_at(
             of_run[0].country_id,
             [span.stage_id for span in of_run],
             go_live_at[publication_id],

@@ -19,7 +19,7 @@ from reversion.models import Revision
 
 from stages.models import Country
 
-from . import public_cache, public_data, succession
+from . import succession
 from .models import (
     Alert,
     Approval,
@@ -32,6 +32,7 @@ from .models import (
     WorkflowEvent,
     slug_taken,
 )
+from .public import page_cache, queries
 from .rendering import publication_fields
 from .roles import REVIEWERS
 from .snapshot import build_snapshot, snapshot_hash, text_fields
@@ -157,7 +158,7 @@ def current_highest_stages(country_slugs, now=None):
     The same determination the country's public page shows, found the same way:
     through the (country, go-live) index, not by reading the country's history.
     """
-    current = public_data.current_determinations(now, country_slugs=country_slugs)
+    current = queries.current_determinations(now, country_slugs=country_slugs)
     return {d.country.slug: d.highest for d in current}
 
 
@@ -483,7 +484,7 @@ def _publish(*, alert, submission, approvals):
         ]
     )
     succession.record(alert)
-    public_cache.changed()
+    page_cache.changed()
     submission.status = Submission.Status.PUBLISHED
     submission.decided_at = now
     submission.save(update_fields=["status", "decided_at"])
@@ -507,7 +508,7 @@ def withdraw(*, alert, user, reason):
         # Its publications leave every public surface at once (Publication.objects.live);
         # the countries it rated fall back to what other alerts say.
         succession.record(alert)
-        public_cache.changed()
+        page_cache.changed()
         pending = open_submission(alert)
         if pending is not None:
             _supersede(pending, user=user, comment="The alert was withdrawn.")

@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
-    # Full-text search fields and lookups (alerts/search.py); inert on SQLite.
+    # Full-text search fields and lookups (alerts/public/search.py); inert on SQLite.
     "django.contrib.postgres",
     "reversion",
     "django_filters",
@@ -64,8 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, like Django's own site cache: answers a kept public page before the rest
-    # runs, and keeps only what the whole stack made of one (alerts/public_cache.py).
-    "alerts.public_cache.PublicPageCacheMiddleware",
+    # runs, and keeps only what the whole stack made of one (alerts/public/page_cache.py).
+    "alerts.public.page_cache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -195,7 +195,7 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             # A cache server that stops answering must not hang a worker (or a
-            # publication): pages are then served uncached (alerts/public_cache.py).
+            # publication): pages are then served uncached (alerts/public/page_cache.py).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
@@ -205,7 +205,7 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # One cache per process, which another process's change cannot reach: every
-    # server shows a change within a second (alerts/public_cache.py).
+    # server shows a change within a second (alerts/public/page_cache.py).
     PUBLIC_PAGE_CACHE_SECONDS = 1
 # A new prefix starts the cache afresh.
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")

@@ -4,7 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("alerts.staff_urls")),
-    path("", include("alerts.public_urls")),
+    path("", include("alerts.public.urls")),
 ]
 
 admin.site.site_header = "Genocide alerts — editorial"

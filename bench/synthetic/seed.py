@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.test.utils import override_settings
 
-from alerts import public_cache, succession
+from alerts import succession
 from alerts.models import Alert
+from alerts.public import page_cache
 from stages.models import Country
 
 from . import WORKFLOW_THRESHOLD
@@ -112,7 +113,7 @@ def seed(
                 succession.rebuild_countries(Country.objects.values_list("pk", flat=True))
                 note("done")
                 # Written without the workflow: end the public pages' generation itself.
-                public_cache.changed()
+                page_cache.changed()
     bar.close()
     return SeedResult(path, len(missing), len(have), time.monotonic() - started)
 

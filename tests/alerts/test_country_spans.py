@@ -15,9 +15,10 @@ from django.core import serializers
 from django.core.management import call_command
 from django.utils import timezone
 
-from alerts import public_data, succession, workflow
+from alerts import succession, workflow
 from alerts.editing import revision
 from alerts.models import ChangeKind, CountrySpan, Publication, PublishedDetermination, StageRating
+from alerts.public import queries
 from tests.alerts.test_succession import current_by_definition
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_reviewer
@@ -58,7 +59,7 @@ def assert_countries_agree(now):
     expected = determinations_by_definition(now)
     shown = {
         d.country.name: ([s.number for s in d.stages], d.alert_title)
-        for d in public_data.current_determinations(now)
+        for d in queries.current_determinations(now)
     }
     assert shown == expected
     return shown
@@ -145,7 +146,7 @@ def test_rows_left_behind_by_a_missed_rebuild_still_never_show_a_withdrawn_alert
     workflow.withdraw(alert=publication.alert, user=reviewers[0], reason="Retracted.")
     CountrySpan.objects.bulk_create(stale)  # as if the rebuild had not run
 
-    assert public_data.current_determinations() == []
+    assert queries.current_determinations() == []
 
 
 def test_only_the_present_and_the_future_are_kept(editor, reviewers):
@@ -217,7 +218,7 @@ def test_two_publications_going_live_at_the_same_moment_the_later_approved_wins(
 def changed(now=None):
     return {
         d.country.name: (d.changed_at, d.changed_at_or_before)
-        for d in public_data.current_determinations(now)
+        for d in queries.current_determinations(now)
     }
 
 
@@ -240,6 +241,6 @@ def test_the_countries_page_and_the_country_page_agree_on_since_when(editor, rev
     publish_rating(editor, reviewers, "Lowered", {"Armenia": [5]})
     publish_rating(editor, reviewers, "Same", {"Armenia": [5], "Georgia": [2]})
 
-    for current in public_data.current_determinations():
-        history = public_data.country_history(current.country, 100)
-        assert current.changed_at == public_data.changed_at_from_history(history, current)
+    for current in queries.current_determinations():
+        history = queries.country_history(current.country, 100)
+        assert current.changed_at == queries.changed_at_from_history(history, current)

@@ -14,8 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from alerts import public_data, succession, workflow
-from alerts.filters import AlertFilter
+from alerts import succession, workflow
 from alerts.models import (
     ChangeKind,
     Level,
@@ -24,6 +23,8 @@ from alerts.models import (
     Supersession,
     Withdrawal,
 )
+from alerts.public import queries
+from alerts.public.filters import AlertFilter
 from stages.models import Country, Stage
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_reviewer
@@ -51,12 +52,12 @@ def current_by_definition(now):
 def assert_current_agrees(now):
     expected = current_by_definition(now)
     assert sorted(Publication.objects.current(now).values_list("pk", flat=True)) == expected
-    assert sorted(public_data.live_alerts(now).values_list("pk", flat=True)) == expected
-    assert public_data.live_alerts(now).count() == len(expected)
+    assert sorted(queries.live_alerts(now).values_list("pk", flat=True)) == expected
+    assert queries.live_alerts(now).count() == len(expected)
     for level in Level.values:
         at_level = [p for p in expected if Publication.objects.get(pk=p).level == level]
         assert (
-            sorted(public_data.live_alerts(now).filter(level=level).values_list("pk", flat=True))
+            sorted(queries.live_alerts(now).filter(level=level).values_list("pk", flat=True))
             == at_level
         ), level
     return expected
@@ -66,7 +67,7 @@ def assert_filters_agree(monkeypatch, now):
     """The list's country and stage filters give, in the list's order, the current
     alerts whose publication rates that country, or a country at that stage."""
     monkeypatch.setattr(timezone, "now", lambda: now)
-    newest_first = list(public_data.live_alerts(now).values_list("pk", flat=True))
+    newest_first = list(queries.live_alerts(now).values_list("pk", flat=True))
     rated = defaultdict(set)
     for publication_id, country_id, stage_id in PublishedDetermination.objects.filter(
         publication_id__in=newest_first
@@ -77,7 +78,7 @@ def assert_filters_agree(monkeypatch, now):
     for kind, model in (("country", Country), ("stage", Stage)):
         for pk in model.objects.values_list("pk", flat=True):
             value = countries[pk] if kind == "country" else str(pk)
-            filterset = AlertFilter({kind: value}, queryset=public_data.live_alerts(now))
+            filterset = AlertFilter({kind: value}, queryset=queries.live_alerts(now))
             if not filterset.is_valid():  # a country no live publication rates
                 assert not rated[kind, pk], (kind, pk)
                 continue
@@ -179,7 +180,7 @@ def test_the_command_repairs_publications_written_without_the_workflow(alert, ed
     # As if both publications had been restored by loaddata or written by raw SQL:
     # nothing says which is current. Neither is shown, rather than both.
     Supersession.objects.all().delete()
-    assert list(public_data.live_alerts()) == []
+    assert list(queries.live_alerts()) == []
 
     out = StringIO()
     call_command("rebuild_current", stdout=out)

@@ -1,6 +1,6 @@
 """No hostile editor input runs in a real browser.
 
-Every input of the corpus (tests/public/hostile.py) is published in every editor text
+Every input of the corpus (tests/alerts/public/hostile.py) is published in every editor text
 field; Chromium then loads every page that shows them, twice: once with the site's
 Content-Security-Policy bypassed, to prove the sanitising alone keeps them inert, and
 once with the policy on, to prove the policy has nothing to block. The inputs try to
@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.alerts.public.hostile import CORPUS, hostile_alert
 from tests.builders import make_editor
-from tests.public.hostile import CORPUS, hostile_alert
 
 pytestmark = [
     pytest.mark.browser,
@@ -98,7 +98,7 @@ CHUNK = 8
 
 def test_no_hostile_input_runs_in_the_browser(browser, live_server, reference_data):
     # Each input alone, in every field and on every page, is tested without a browser
-    # (tests/public/test_hostile_input.py); here they come a few to an alert, so that a
+    # (tests/alerts/public/test_hostile_input.py); here they come a few to an alert, so that a
     # real browser sees all of them in a reasonable time.
     editor = make_editor("hostile-editor")
     chunks = ["\n\n".join(CORPUS[i : i + CHUNK]) for i in range(0, len(CORPUS), CHUNK)]

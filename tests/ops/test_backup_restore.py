@@ -9,10 +9,11 @@ from django.apps import apps
 from django.core.management import call_command
 from reversion.models import Revision, Version
 
-# Kept in one place so the docs and the test agree on what a backup leaves out.
-from alerts import public_data
 from alerts.backup import DUMP_EXCLUDES
 from alerts.models import Publication, Supersession, WorkflowEvent
+
+# Kept in one place so the docs and the test agree on what a backup leaves out.
+from alerts.public import queries
 from tests.builders import edit_alert
 
 
@@ -50,7 +51,7 @@ def inventory():
         # Nor are CountrySpans: made again likewise.
         "countries_current": [
             (d.country.slug, [s.number for s in d.stages], d.publication_id)
-            for d in public_data.current_determinations()
+            for d in queries.current_determinations()
         ],
         "group_perms": sorted(
             apps.get_model("auth.Group").objects.values_list("name", "permissions__codename")

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from alerts import public_cache, rendering
+from alerts import rendering
 from alerts.models import Publication
+from alerts.public import page_cache
 
 
 class Command(BaseCommand):
@@ -22,5 +23,5 @@ class Command(BaseCommand):
         for start in range(0, len(ids), size):
             done += rendering.render_again(ids[start : start + size])
             self.stdout.write(f"{done:,} of {len(ids):,} publications rendered again")
-        public_cache.changed()
+        page_cache.changed()
         self.stdout.write(f"render_publications: {done:,} publications rendered again.")

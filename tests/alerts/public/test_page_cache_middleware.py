@@ -7,7 +7,7 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-FRONT_DOOR = "alerts.public_cache.PublicPageCacheMiddleware"
+FRONT_DOOR = "alerts.public.page_cache.PublicPageCacheMiddleware"
 # Headers the middleware below the front door adds to a page made on request.
 STACK_HEADERS = (
     "Content-Security-Policy",

@@ -16,8 +16,8 @@ from django.utils.safestring import mark_safe
 
 from stages.models import Stage
 
-from . import public_data, search
-from .models import Level, PublishedDetermination
+from ..models import Level, PublishedDetermination
+from . import queries, search
 
 
 class Select(forms.Select):
@@ -61,7 +61,7 @@ def filter_choices():
     reading these two lists separately would cost one more.
     """
     countries = (
-        public_data.live_countries()
+        queries.live_countries()
         .order_by()
         .annotate(kind=Value("country"), key=F("slug"))
         .values_list("kind", "key", "name", "pk")
@@ -109,7 +109,7 @@ class AlertFilter(django_filters.FilterSet):
     )
 
     def __init__(self, *args, **kwargs):
-        """``queryset`` is ``public_data.live_alerts()``: publications."""
+        """``queryset`` is ``queries.live_alerts()``: publications."""
         super().__init__(*args, **kwargs)
         # Read each list of choices once: a callable would be called again by
         # validation and by rendering, one query each time.

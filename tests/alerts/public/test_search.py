@@ -12,11 +12,11 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.urls import reverse
 
-from alerts import public_data, search
 from alerts.models import Publication
+from alerts.public import queries, search
+from tests.alerts.public.conftest import publish_alert
+from tests.alerts.public.helpers import fetch
 from tests.builders import edit_alert
-from tests.public.conftest import publish_alert
-from tests.public.helpers import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ POSTGRESQL = connection.vendor == "postgresql"
 
 
 def found(text):
-    return [p.title for p in search.search(public_data.live_alerts(), text)]
+    return [p.title for p in search.search(queries.live_alerts(), text)]
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_the_newest_matches_are_taken_after_the_other_filters(five_kestrels, cli
 def test_search_results_are_paginated_like_any_list(
     five_kestrels, client, monkeypatch, page, shown
 ):
-    monkeypatch.setattr("alerts.public_views.PER_PAGE", 2)
+    monkeypatch.setattr("alerts.public.views.PER_PAGE", 2)
     html = fetch(client, reverse("public:alert_list") + f"?q=kestrel&page={page}")
     titles = [t for t in ("2019", "2018", "2017", "2016", "2015") if f"Kestrel count {t}" in html]
     assert [f"Kestrel count {t}" for t in titles] == shown

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from alerts.models import Level
 from sources.models import Source
+from tests.alerts.public.conftest import publish_alert
+from tests.alerts.public.helpers import fetch
 from tests.builders import edit_alert, make_source
-from tests.public.conftest import publish_alert
-from tests.public.helpers import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def test_an_invalid_filter_value_shows_an_error_and_no_alerts(client, three_aler
 
 
 def test_pagination_keeps_the_filters(client, editor, monkeypatch):
-    monkeypatch.setattr("alerts.public_views.PER_PAGE", 2)
+    monkeypatch.setattr("alerts.public.views.PER_PAGE", 2)
     for n in range(5):
         publish_alert(editor, title=f"Paged alert {n}", level=Level.WARNING)
     html = fetch(client, reverse("public:alert_list") + "?level=2")
@@ -287,7 +287,8 @@ def test_country_page_has_a_chart_a_table_and_the_alerts(client, updated, editor
 def test_countries_page_dates_a_long_unchanged_run_on_or_before_what_it_read(
     client, editor, publication, monkeypatch
 ):
-    from alerts import public_data, succession
+    from alerts import succession
+    from alerts.public import queries
 
     later = [publish_alert(editor, title=f"Later {n}", ratings={"Armenia": [8]}) for n in (1, 2)]
     armenia_row = re.compile(
@@ -300,7 +301,7 @@ def test_countries_page_dates_a_long_unchanged_run_on_or_before_what_it_read(
 
     # Armenia has one row per publication: two rows is one whole point after the cut.
     # The date is worked out when the country's spans are written, so write them again.
-    monkeypatch.setattr(public_data, "CHANGED_AT_ROWS", 2)
+    monkeypatch.setattr(queries, "CHANGED_AT_ROWS", 2)
     succession.rebuild_all()
     cache.clear()
     row = armenia_row.search(fetch(client, reverse("public:country_list"))).group(0)
@@ -311,9 +312,9 @@ def test_countries_page_dates_a_long_unchanged_run_on_or_before_what_it_read(
 def test_a_long_country_history_shows_its_latest_part_and_links_the_rest(
     client, editor, publication, monkeypatch
 ):
-    from alerts import public_views
+    from alerts.public import views
 
-    monkeypatch.setattr(public_views, "COUNTRY_HISTORY", 2)
+    monkeypatch.setattr(views, "COUNTRY_HISTORY", 2)
     for n in (1, 2):
         publish_alert(editor, title=f"Later alert {n}", ratings={"Armenia": [8]})
     publish_alert(editor, title="An alert on Georgia only", countries=("Georgia",))
@@ -328,7 +329,7 @@ def test_a_long_country_history_shows_its_latest_part_and_links_the_rest(
     csv_link = reverse("public:api_determinations_csv") + "?country=armenia"
     assert f'href="{csv_link}"' in html
 
-    monkeypatch.setattr(public_views, "COUNTRY_HISTORY", 3)
+    monkeypatch.setattr(views, "COUNTRY_HISTORY", 3)
     cache.clear()  # the page is cached, and nothing published since
     html = fetch(client, reverse("public:country_detail", args=["armenia"]))
     assert "over its latest" not in html
@@ -410,7 +411,7 @@ def test_errors_show_a_page_without_a_stack_trace(db, monkeypatch, settings):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("alerts.public_data.live_alerts", broken)
+    monkeypatch.setattr("alerts.public.queries.live_alerts", broken)
     client = Client(raise_request_exception=False)
     response = client.get(reverse("public:home"))
     html = response.content.decode()

@@ -1,7 +1,7 @@
 """The public JSON API and the CSV of determinations. Field names are documented in
 docs/api.md and are a promise: add fields, never rename or remove them.
 
-Everything starts from ``alerts.public_data`` (so from ``Publication.objects.live()``,
+Everything starts from ``alerts.public.queries`` (so from ``Publication.objects.live()``,
 the one definition in alerts/models.py, or its narrowing ``current()``).
 """
 
@@ -14,9 +14,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import public_data
-from .models import Level, PublishedDetermination
-from .snapshot import upgrade
+from ..models import Level, PublishedDetermination
+from ..snapshot import upgrade
+from . import queries
 
 API_VERSION = 1
 PER_PAGE = 50
@@ -91,11 +91,11 @@ def _withdrawn(request, slug, withdrawal):
 
 def _not_live(request, slug, *, view_name, args=()):
     """Why ``slug`` has no live alert: withdrawn (410), renamed (301) or unknown (404)."""
-    withdrawal = public_data.withdrawal_for(slug)
+    withdrawal = queries.withdrawal_for(slug)
     if withdrawal is not None:
         return _withdrawn(request, slug, withdrawal)
     # As the pages do: an old name (in the CSV's alert_slug, say) leads to the alert.
-    new_slug = public_data.renamed_to(slug)
+    new_slug = queries.renamed_to(slug)
     if new_slug and new_slug != slug:
         return redirect(reverse(view_name, args=[new_slug, *args]), permanent=True)
     return _error(request, 404, "not_found", "No live alert has this slug.")
@@ -105,10 +105,10 @@ def _not_live(request, slug, *, view_name, args=()):
 def alert_list(request):
     # The summary as editors wrote it (Markdown): read out of the snapshot for the
     # page's rows only.
-    alerts = public_data.live_alerts().annotate(
+    alerts = queries.live_alerts().annotate(
         snapshot_summary=KeyTextTransform("summary", "snapshot")
     )
-    page = public_data.paginate(alerts, PER_PAGE, request.GET.get("page"))
+    page = queries.paginate(alerts, PER_PAGE, request.GET.get("page"))
     paginator = page.paginator
 
     def page_url(number):
@@ -149,7 +149,7 @@ def alert_list(request):
 
 def _alert_document(request, current, pub):
     versions = list(
-        public_data.live()
+        queries.live()
         .filter(alert_id=current.alert_id)
         .order_by("number")
         .values("number", "change_kind", "change_note", "go_live_at", "slug")
@@ -171,7 +171,7 @@ def _alert_document(request, current, pub):
 
 @require_safe
 def alert_detail(request, slug):
-    current = public_data.current_publication(slug)
+    current = queries.current_publication(slug)
     if current is None:
         return _not_live(request, slug, view_name="public:api_alert_detail")
     return _json(request, _alert_document(request, current, current))
@@ -179,13 +179,13 @@ def alert_detail(request, slug):
 
 @require_safe
 def alert_version(request, slug, number):
-    current = public_data.current_publication(slug)
+    current = queries.current_publication(slug)
     if current is None:
         return _not_live(request, slug, view_name="public:api_alert_version", args=[number])
     pub = (
         current
         if number == current.number
-        else public_data.live().filter(alert_id=current.alert_id, number=number).first()
+        else queries.live().filter(alert_id=current.alert_id, number=number).first()
     )
     if pub is None:
         return _error(request, 404, "not_found", "This alert has no live version with that number.")
@@ -194,7 +194,7 @@ def alert_version(request, slug, number):
 
 @require_safe
 def withdrawal_list(request):
-    rows = public_data.public_withdrawals()[:500]
+    rows = queries.public_withdrawals()[:500]
     return _json(
         request,
         {
@@ -228,7 +228,7 @@ def safe_cell(value):
 
 def determination_rows(country_slug=None):
     """One row per published determination of every live publication, oldest first."""
-    rows = PublishedDetermination.objects.filter(publication__in=public_data.live())
+    rows = PublishedDetermination.objects.filter(publication__in=queries.live())
     if country_slug is not None:
         rows = rows.filter(country__slug=country_slug)
     return rows.order_by("go_live_at", "publication_id", "country__name", "stage_id").values_list(

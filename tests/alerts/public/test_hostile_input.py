@@ -14,9 +14,9 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
+from tests.alerts.public.helpers import body_of
+from tests.alerts.public.hostile import CORPUS, hostile_alert
 from tests.inert import active_content
-from tests.public.helpers import body_of
-from tests.public.hostile import CORPUS, hostile_alert
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.template import Context, Template
 from django.test.html import parse_html
 from django.urls import reverse
 
-from alerts import charts
-from alerts.filters import Select
-from alerts.public_data import CurrentDetermination, HistoryPoint, history_runs
+from alerts.public import charts
+from alerts.public.filters import Select
+from alerts.public.queries import CurrentDetermination, HistoryPoint, history_runs
 from alerts.templatetags import page_tags
 from stages.models import Country, Stage
 

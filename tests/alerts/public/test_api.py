@@ -6,12 +6,12 @@ import io
 import pytest
 from django.urls import reverse
 
-from alerts.api import CSV_COLUMNS, safe_cell
+from alerts.public.api import CSV_COLUMNS, safe_cell
 from stages.models import Country
+from tests.alerts.public.conftest import publish_alert
+from tests.alerts.public.helpers import body_of
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert
-from tests.public.conftest import publish_alert
-from tests.public.helpers import body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def get_json(client, url, status=200):
 
 
 def test_alert_list_is_paginated_with_stable_fields(client, editor, monkeypatch):
-    monkeypatch.setattr("alerts.api.PER_PAGE", 2)
+    monkeypatch.setattr("alerts.public.api.PER_PAGE", 2)
     for n in range(3):
         publish_alert(editor, title=f"Listed alert {n}")
     data = get_json(client, reverse("public:api_alert_list"))

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.alerts.public.helpers import fetch
 from tests.builders import make_alert
-from tests.public.helpers import fetch
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
-from . import public_data
+from . import queries
 
 
 class AlertSitemap(Sitemap):
@@ -13,7 +13,7 @@ class AlertSitemap(Sitemap):
     limit = 5000  # URLs per sitemap page; the index lists the pages
 
     def items(self):
-        return public_data.current().only("slug", "go_live_at").order_by("-go_live_at", "-id")
+        return queries.current().only("slug", "go_live_at").order_by("-go_live_at", "-id")
 
     def location(self, item):
         return reverse("public:alert_detail", args=[item.slug])
@@ -23,7 +23,7 @@ class AlertSitemap(Sitemap):
 
     def get_latest_lastmod(self):
         # The default takes the max over every item in Python: one query instead.
-        return public_data.current().aggregate(latest=Max("go_live_at"))["latest"]
+        return queries.current().aggregate(latest=Max("go_live_at"))["latest"]
 
 
 class CountrySitemap(Sitemap):
@@ -31,7 +31,7 @@ class CountrySitemap(Sitemap):
     priority = 0.6
 
     def items(self):
-        return public_data.live_countries().only("slug").order_by("slug")
+        return queries.live_countries().only("slug").order_by("slug")
 
     def location(self, item):
         return reverse("public:country_detail", args=[item.slug])

@@ -1,6 +1,6 @@
 """Server-side SVG geometry for a country's stage history (no JavaScript).
 
-``stage_history(runs, now)`` turns ``public_data.history_runs`` into numbers a
+``stage_history(runs, now)`` turns ``queries.history_runs`` into numbers a
 template draws: one dot per stage at each change of the determination, and a step
 line through the highest stage over time, carried on to today. The page shows a
 table with the same data beside it.

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.public.helpers import body_of
+from tests.alerts.public.helpers import body_of
 
 pytestmark = pytest.mark.django_db
 

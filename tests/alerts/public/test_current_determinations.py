@@ -1,14 +1,15 @@
 """Each country's current determination: the stages of the newest current publication
-that rates it (public_data.current_determinations, behind home, /stages/, /countries/
+that rates it (queries.current_determinations, behind home, /stages/, /countries/
 and every country page)."""
 
 import datetime
 
 import pytest
 
-from alerts import public_data, workflow
+from alerts import workflow
 from alerts.editing import revision
 from alerts.models import ChangeKind, StageRating
+from alerts.public import queries
 from tests.alerts.workflow_helpers import publish
 from tests.builders import make_alert, make_reviewer
 
@@ -29,7 +30,7 @@ def publish_rating(editor, title, ratings, day):
 def current(**kwargs):
     return {
         d.country.name: ([s.number for s in d.stages], d.alert_title)
-        for d in public_data.current_determinations(**kwargs)
+        for d in queries.current_determinations(**kwargs)
     }
 
 

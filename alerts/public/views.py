@@ -1,10 +1,10 @@
 """The public site: server-rendered pages of live publications only.
 
-Every query starts from ``alerts.public_data`` (and so from ``Publication.objects.live()``
+Every query starts from ``alerts.public.queries`` (and so from ``Publication.objects.live()``
 or its narrowing ``current()``). An alert's content was rendered when it was
 published (alerts/rendering.py); the page around it renders here, so no request runs
 Markdown. Each view issues a small, fixed number of queries whatever the size of the
-content (tests/public/test_query_counts.py holds them to it).
+content (tests/alerts/public/test_query_counts.py holds them to it).
 """
 
 from django.http import Http404, HttpResponse
@@ -14,10 +14,10 @@ from django.utils.http import http_date
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from . import charts, public_data, search
-from .diff import diff_snapshots
+from ..diff import diff_snapshots
+from ..models import ChangeKind, Level
+from . import charts, queries, search
 from .filters import AlertFilter
-from .models import ChangeKind, Level
 
 HOME_ALERTS = 10
 COUNTRY_ALERTS = 50  # the rest are one click away, in the filtered list
@@ -34,7 +34,7 @@ COUNTRY_SORTS = {
 
 def _not_live(request, slug, *, view_name, args=()):
     """Why ``slug`` has no live alert: withdrawn (410), renamed (301) or unknown (404)."""
-    withdrawal = public_data.withdrawal_for(slug)
+    withdrawal = queries.withdrawal_for(slug)
     if withdrawal is not None:
         return render(
             request,
@@ -42,7 +42,7 @@ def _not_live(request, slug, *, view_name, args=()):
             {"withdrawal": withdrawal, "slug": slug},
             status=410,
         )
-    new_slug = public_data.renamed_to(slug)
+    new_slug = queries.renamed_to(slug)
     if new_slug and new_slug != slug:
         return redirect(reverse(view_name, args=[new_slug, *args]), permanent=True)
     raise Http404("No live alert has this address.")
@@ -100,19 +100,19 @@ def home(request):
         request,
         "public/home.html",
         {
-            "alerts": public_data.live_alerts()[:HOME_ALERTS],
-            "determinations": public_data.current_determinations(),
+            "alerts": queries.live_alerts()[:HOME_ALERTS],
+            "determinations": queries.current_determinations(),
         },
     )
 
 
 @require_safe
 def alert_list(request):
-    filterset = AlertFilter(request.GET or None, queryset=public_data.live_alerts())
+    filterset = AlertFilter(request.GET or None, queryset=queries.live_alerts())
     queryset = filterset.qs
     if filterset.is_bound and not filterset.is_valid():
         queryset = queryset.none()
-    page = public_data.paginate(queryset, PER_PAGE, request.GET.get("page"))
+    page = queries.paginate(queryset, PER_PAGE, request.GET.get("page"))
     return render(
         request,
         "public/alert_list.html",
@@ -129,10 +129,10 @@ def alert_list(request):
 
 @require_safe
 def alert_detail(request, slug):
-    publication = public_data.current_publication(slug, content=True)
+    publication = queries.current_publication(slug, content=True)
     if publication is None:
         return _not_live(request, slug, view_name="public:alert_detail")
-    versions = public_data.versions_of(publication)
+    versions = queries.versions_of(publication)
     response = render(
         request,
         "public/alert_detail.html",
@@ -153,10 +153,10 @@ def _parse_number(value):
 
 @require_safe
 def alert_versions(request, slug):
-    current = public_data.current_publication(slug)
+    current = queries.current_publication(slug)
     if current is None:
         return _not_live(request, slug, view_name="public:alert_versions")
-    versions = public_data.versions_of(current)
+    versions = queries.versions_of(current)
     numbers = [v["number"] for v in versions]
     new = _parse_number(request.GET.get("to"))
     old = _parse_number(request.GET.get("from"))
@@ -171,7 +171,7 @@ def alert_versions(request, slug):
     if old != new:
         wanted = [n for n in (old, new) if n is not None]
         snapshots = dict(
-            public_data.live()
+            queries.live()
             .filter(alert_id=current.alert_id, number__in=wanted)
             .values_list("number", "snapshot")
         )
@@ -199,18 +199,18 @@ def alert_versions(request, slug):
 
 @require_safe
 def alert_version(request, slug, number):
-    current = public_data.current_publication(slug)
+    current = queries.current_publication(slug)
     if current is None:
         return _not_live(request, slug, view_name="public:alert_version", args=[number])
     publication = (
-        public_data.live()
+        queries.live()
         .filter(alert_id=current.alert_id, number=number)
         .defer("snapshot", "search_document")
         .first()
     )
     if publication is None:
         raise Http404("This alert has no live version with that number.")
-    versions = public_data.versions_of(publication)
+    versions = queries.versions_of(publication)
     context = alert_context(request, publication, versions, is_current=False) | {
         "current_number": current.number,
     }
@@ -219,7 +219,7 @@ def alert_version(request, slug, number):
 
 @require_safe
 def country_list(request):
-    determinations = public_data.current_determinations()
+    determinations = queries.current_determinations()
     sort = request.GET.get("sort")
     if sort not in COUNTRY_SORTS:
         sort = "stage"
@@ -241,23 +241,23 @@ def country_detail(request, slug):
     from stages.models import Country
 
     country = Country.objects.filter(slug=slug).first()
-    history = public_data.country_history(country, COUNTRY_HISTORY + 1) if country else []
+    history = queries.country_history(country, COUNTRY_HISTORY + 1) if country else []
     if not history:
         # Only countries some live publication rates have a page: a country that
         # exists only in drafts must not be revealed.
         raise Http404("No published alert rates this country.")
     complete = len(history) <= COUNTRY_HISTORY
     history = history[-COUNTRY_HISTORY:]
-    current = public_data.current_determinations(country=country)
+    current = queries.current_determinations(country=country)
     current = current[0] if current else None
     if current is not None:
-        current.changed_at = public_data.changed_at_from_history(history, current)
+        current.changed_at = queries.changed_at_from_history(history, current)
         # Unchanged over the whole window shown: it may have held for longer.
         current.changed_at_or_before = not complete and current.changed_at == history[0].go_live_at
     alerts = {}
     for point in reversed(history):  # newest first: each alert under its latest name
         alerts.setdefault(point.alert_id, point)
-    runs = public_data.history_runs(history)
+    runs = queries.history_runs(history)
     return render(
         request,
         "public/country_detail.html",
@@ -281,7 +281,7 @@ def stage_list(request):
     return render(
         request,
         "public/stage_list.html",
-        {"stages": public_data.stages_with_countries(), "nav": "stages"},
+        {"stages": queries.stages_with_countries(), "nav": "stages"},
     )
 
 

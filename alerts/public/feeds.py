@@ -21,8 +21,8 @@ from django.utils.html import format_html
 
 from stages.models import Country
 
-from . import public_data
-from .models import ChangeKind, Level, PublishedDetermination
+from ..models import ChangeKind, Level, PublishedDetermination
+from . import queries
 
 MAX_ENTRIES = 50
 # XML 1.0 cannot carry these; Django's feed writer refuses them rather than drop them.
@@ -82,7 +82,7 @@ def _withdrawal_entry(withdrawal):
 
 
 def _entries(publications, withdrawals):
-    publications = publications.only(*public_data.LIST_FIELDS)[:MAX_ENTRIES]
+    publications = publications.only(*queries.LIST_FIELDS)[:MAX_ENTRIES]
     entries = [_publication_entry(pub) for pub in publications]
     entries += [_withdrawal_entry(w) for w in withdrawals[:MAX_ENTRIES]]
     entries.sort(key=lambda e: e.when, reverse=True)
@@ -141,8 +141,8 @@ class AlertsFeed(_AtomFeed):
         return reverse("public:feed_alerts")
 
     def items(self):
-        publications = public_data.live().order_by("-go_live_at", "-id")
-        return _entries(publications, public_data.public_withdrawals())
+        publications = queries.live().order_by("-go_live_at", "-id")
+        return _entries(publications, queries.public_withdrawals())
 
 
 def _country_withdrawals(country):
@@ -152,7 +152,7 @@ def _country_withdrawals(country):
         country=country,
         go_live_at__lte=OuterRef("withdrawn_at"),
     )
-    return public_data.public_withdrawals().filter(Exists(rated_before))
+    return queries.public_withdrawals().filter(Exists(rated_before))
 
 
 class CountryFeed(_AtomFeed):
@@ -161,7 +161,7 @@ class CountryFeed(_AtomFeed):
         # A country known only from drafts must not be revealed. One whose only alert
         # was withdrawn keeps its feed: its readers must learn of the withdrawal.
         if not (
-            public_data.live().filter(determinations__country=country).exists()
+            queries.live().filter(determinations__country=country).exists()
             or _country_withdrawals(country).exists()
         ):
             raise Http404("No published alert rates this country.")
@@ -181,5 +181,5 @@ class CountryFeed(_AtomFeed):
 
     def items(self, country):
         rated = PublishedDetermination.objects.filter(publication=OuterRef("pk"), country=country)
-        publications = public_data.live().filter(Exists(rated)).order_by("-go_live_at", "-id")
+        publications = queries.live().filter(Exists(rated)).order_by("-go_live_at", "-id")
         return _entries(publications, _country_withdrawals(country))

@@ -20,9 +20,9 @@ from django.utils import timezone
 from alerts import workflow
 from alerts.editing import revision
 from alerts.models import Level
+from tests.alerts.public.helpers import body_of, crawl, machine_urls
 from tests.alerts.workflow_helpers import publish
 from tests.builders import make_alert, make_reviewer, make_source
-from tests.public.helpers import body_of, crawl, machine_urls
 
 pytestmark = pytest.mark.django_db
 

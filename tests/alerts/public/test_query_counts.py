@@ -14,10 +14,10 @@ from django.urls import reverse
 from alerts.editing import revision
 from alerts.models import Level, Recommendation, StageEvidence
 from stages.models import Stage
+from tests.alerts.public.conftest import publish_alert
+from tests.alerts.public.helpers import body_of
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_source
-from tests.public.conftest import publish_alert
-from tests.public.helpers import body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +28,8 @@ COUNTRIES = [f"Country {chr(ord('A') + i)}" for i in range(8)]
 def urls():
     return {
         # (url, the most queries it may make), measured with the page cache empty but
-        # for its generation (alerts/public_cache.py), as every request but the first
-        # after a change finds it; a repeat visit makes none (tests/public/test_caching.py).
+        # for its generation (alerts/public/page_cache.py), as every request but the first
+        # after a change finds it; a repeat visit makes none (tests/alerts/public/test_caching.py).
         "home": (reverse("public:home"), 4),
         "list": (reverse("public:alert_list"), 5),
         "list, filtered": (

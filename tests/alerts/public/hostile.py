@@ -1,6 +1,6 @@
 """A corpus of hostile editor input, and a builder that puts it in every editor text field.
 
-Used by tests/public/test_hostile_input.py (every page, parsed) and by the browser
+Used by tests/alerts/public/test_hostile_input.py (every page, parsed) and by the browser
 test tests/browser/test_public_hostile.py (no script runs in a real browser).
 """
 

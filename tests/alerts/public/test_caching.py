@@ -13,12 +13,13 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts import public_cache, workflow
+from alerts import workflow
 from alerts.models import ChangeKind
+from alerts.public import page_cache
 from stages.models import Country
+from tests.alerts.public.conftest import publish_alert
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_reviewer, make_user
-from tests.public.conftest import publish_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -199,14 +200,14 @@ def test_the_workflow_ends_the_generation_in_its_transaction_and_again_at_commit
     submission = workflow.submit(alert=alert, user=editor)
     with django_capture_on_commit_callbacks() as callbacks:
         workflow.approve(submission=submission, user=make_reviewer())
-        assert cache.get(public_cache.GENERATION_KEY) is None
+        assert cache.get(page_cache.GENERATION_KEY) is None
         client.get(url)  # a reader in between starts a generation
-        in_between = cache.get(public_cache.GENERATION_KEY)
+        in_between = cache.get(page_cache.GENERATION_KEY)
         assert in_between is not None
     assert callbacks, "the approval must act again once it commits"
     for callback in callbacks:
         callback()
-    after = cache.get(public_cache.GENERATION_KEY)
+    after = cache.get(page_cache.GENERATION_KEY)
     assert after is not None
     assert after["id"] != in_between["id"]
     assert "Committed at last" in client.get(url).content.decode()
@@ -220,7 +221,7 @@ def test_a_generation_started_at_commit_ends_at_a_go_live_scheduled_by_that_comm
     submission = workflow.submit(alert=alert, user=editor, go_live_at=go_live)
     with django_capture_on_commit_callbacks(execute=True):
         workflow.approve(submission=submission, user=make_reviewer())
-    assert cache.get(public_cache.GENERATION_KEY)["until"] == go_live
+    assert cache.get(page_cache.GENERATION_KEY)["until"] == go_live
 
 
 def test_a_cache_outage_serves_pages_uncached_and_lets_the_workflow_publish(
@@ -250,7 +251,7 @@ def test_after_a_lost_end_of_generation_no_page_outlives_the_entries_lifetime(
     settings.PUBLIC_PAGE_CACHE_SECONDS = 1  # the same rule as 60 s, in a test's time
     url = alert_url(publication)
     assert publication.title in client.get(url).content.decode()
-    monkeypatch.setattr(public_cache, "changed", lambda: None)  # the stall
+    monkeypatch.setattr(page_cache, "changed", lambda: None)  # the stall
     alert = publication.alert
     edit_alert(alert, user=editor, title="Approved while the cache stalled")
     publish(alert, editor=editor, change_kind=ChangeKind.UPDATE, change_note="Retitled.")

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from stages.models import Country, Stage
 
-from .models import CountrySpan, Publication, PublishedDetermination, Withdrawal
+from ..models import CountrySpan, Publication, PublishedDetermination, Withdrawal
 
 # The columns lists, feeds and the API's list need: not the snapshot, nor the content.
 LIST_FIELDS = (

@@ -26,7 +26,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 
-from .models import Alert
+from ..models import Alert
 
 TITLE = "title"
 SUMMARY = "snapshot__summary"

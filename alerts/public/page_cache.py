@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import parse_http_date_safe
 
-from .models import Publication
+from ..models import Publication
 
 logger = logging.getLogger(__name__)
 

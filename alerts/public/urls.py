@@ -3,32 +3,32 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from . import api, feeds, public_views
-from .public_cache import cache_public_page
+from . import api, feeds, views
+from .page_cache import cache_public_page
 from .sitemaps import SITEMAPS
 
 app_name = "public"
 
-# Pages readers hit hardest are kept in the page cache (alerts/public_cache.py), which
+# Pages readers hit hardest are kept in the page cache (alerts/public/page_cache.py), which
 # the workflow moves on whenever something public changes.
 
 urlpatterns = [
-    path("", cache_public_page(public_views.home), name="home"),
-    path("alerts/", cache_public_page(public_views.alert_list), name="alert_list"),
-    path("alerts/<slug:slug>/", cache_public_page(public_views.alert_detail), name="alert_detail"),
-    path("alerts/<slug:slug>/versions/", public_views.alert_versions, name="alert_versions"),
+    path("", cache_public_page(views.home), name="home"),
+    path("alerts/", cache_public_page(views.alert_list), name="alert_list"),
+    path("alerts/<slug:slug>/", cache_public_page(views.alert_detail), name="alert_detail"),
+    path("alerts/<slug:slug>/versions/", views.alert_versions, name="alert_versions"),
     path(
         "alerts/<slug:slug>/versions/<int:number>/",
-        public_views.alert_version,
+        views.alert_version,
         name="alert_version",
     ),
-    path("countries/", cache_public_page(public_views.country_list), name="country_list"),
+    path("countries/", cache_public_page(views.country_list), name="country_list"),
     path(
         "countries/<slug:slug>/",
-        cache_public_page(public_views.country_detail),
+        cache_public_page(views.country_detail),
         name="country_detail",
     ),
-    path("stages/", cache_public_page(public_views.stage_list), name="stage_list"),
+    path("stages/", cache_public_page(views.stage_list), name="stage_list"),
     # Machines: Atom feeds, JSON API, CSV.
     path("feeds/alerts/", cache_public_page(feeds.AlertsFeed()), name="feed_alerts"),
     path(
@@ -58,5 +58,5 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
-    path("robots.txt", public_views.robots_txt, name="robots_txt"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -4,9 +4,9 @@ import feedparser
 import pytest
 from django.urls import reverse
 
+from tests.alerts.public.conftest import publish_alert
+from tests.alerts.public.helpers import fetch
 from tests.builders import make_alert
-from tests.public.conftest import publish_alert
-from tests.public.helpers import fetch
 
 pytestmark = pytest.mark.django_db
 
