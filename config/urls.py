@@ -3,7 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("staff/", include("alerts.staff_urls")),
+    path("staff/", include("alerts.staff.urls")),
     path("", include("alerts.public.urls")),
 ]
 

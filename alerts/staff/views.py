@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from .models import Submission
-from .rendering import render_content
-from .snapshot import snapshot_of, snapshot_queryset, upgrade
+from ..models import Submission
+from ..rendering import render_content
+from ..snapshot import snapshot_of, snapshot_queryset, upgrade
 
 
 def can_preview(user):

@@ -1,14 +1,14 @@
 from django.urls import path
 
-from . import staff_views
+from . import views
 
 app_name = "staff"
 
 urlpatterns = [
-    path("alerts/<int:pk>/preview/", staff_views.alert_preview, name="alert_preview"),
+    path("alerts/<int:pk>/preview/", views.alert_preview, name="alert_preview"),
     path(
         "submissions/<int:pk>/preview/",
-        staff_views.submission_preview,
+        views.submission_preview,
         name="submission_preview",
     ),
 ]

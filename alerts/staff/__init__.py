@@ -1,0 +1,1 @@
+"""Staff-only pages outside the admin: previews of working copies and submissions."""
