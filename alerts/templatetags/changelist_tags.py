@@ -1,4 +1,4 @@
-"""Template helpers for the admin changelist (alerts/changelist.py)."""
+"""Template helpers for the admin changelist (alerts/admin/changelist.py)."""
 
 from django import template
 from django.utils.encoding import iri_to_uri

@@ -13,7 +13,7 @@ from alerts.models import Alert, Citation, Level, Publication, WorkflowEvent
 from alerts.snapshot import build_snapshot, text_fields
 from alerts.text import dangling_markers, find_markers
 from sources.models import Source
-from tests.alerts.admin_forms import alert_form_data, existing_rows
+from tests.alerts.admin.admin_forms import alert_form_data, existing_rows
 from tests.builders import make_editor, make_source
 
 pytestmark = pytest.mark.django_db

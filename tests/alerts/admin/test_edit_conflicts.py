@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from alerts.models import Alert
-from tests.alerts.admin_forms import alert_form_data, existing_rows
+from tests.alerts.admin.admin_forms import alert_form_data, existing_rows
 from tests.alerts.helpers import assert_version_count
 from tests.builders import make_alert, make_editor
 

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from alerts.models import Alert
-from tests.alerts.admin_forms import alert_form_data, existing_rows
+from tests.alerts.admin.admin_forms import alert_form_data, existing_rows
 from tests.alerts.helpers import assert_version_count, versions_of
 from tests.alerts.workflow_helpers import publish
 from tests.builders import edit_alert, make_alert, make_country, make_source, make_user
@@ -198,7 +198,7 @@ def test_history_and_change_pages_render(editor_client, alert, path):
 def test_history_shows_revisions_a_page_at_a_time_newest_first(
     editor_client, editor, alert, monkeypatch
 ):
-    from alerts.admin import AlertAdmin
+    from alerts.admin.alerts import AlertAdmin
 
     monkeypatch.setattr(AlertAdmin, "history_per_page", 2)
     for n in range(1, 5):

@@ -11,8 +11,8 @@ second save goes through (the overwritten version stays in the history).
 from django import forms
 from django.utils import timezone
 
-from .models import Alert
-from .versions import alert_versions
+from ..models import Alert
+from ..versions import alert_versions
 
 TOKEN_FIELD = "based_on_revision"
 

@@ -1,6 +1,6 @@
 """Builds the POST body of the alert admin change form, inlines included."""
 
-from alerts.locking import newest_revision
+from alerts.admin.locking import newest_revision
 
 INLINE_PREFIXES = {
     "ratings": ["country", "stage", "rationale"],

@@ -18,7 +18,7 @@ class QuickLinksRelatedFilter(admin.RelatedFieldListFilter):
     Django encodes the changelist's whole query string again for each choice, this
     encodes the parts before and after the one parameter that changes once. The
     template then writes the links in one pass instead of a template loop.
-    tests/alerts/test_changelist.py holds both to Django's output.
+    tests/alerts/admin/test_changelist.py holds both to Django's output.
     """
 
     template = "admin/alerts/quick_links_filter.html"

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alerts import changelist
+from alerts.admin import changelist
 from alerts.models import Alert
 from tests.builders import make_alert, make_country
 
