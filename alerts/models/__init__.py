@@ -1,0 +1,44 @@
+"""The alerts app's models, by what they hold: the working copy (alert.py) and what
+belongs to it (content.py), the workflow's records (workflow.py), and what the public
+sees (publication.py)."""
+
+from .alert import Alert, Level, slug_taken
+from .content import Citation, Recommendation, StageEvidence, StageRating
+from .publication import (
+    CountrySpan,
+    Publication,
+    PublishedDetermination,
+    Supersession,
+)
+from .workflow import (
+    Approval,
+    ChangeKind,
+    ImmutableError,
+    ImmutableModel,
+    ImmutableQuerySet,
+    Submission,
+    Withdrawal,
+    WorkflowEvent,
+)
+
+__all__ = [
+    "Alert",
+    "Approval",
+    "ChangeKind",
+    "Citation",
+    "CountrySpan",
+    "ImmutableError",
+    "ImmutableModel",
+    "ImmutableQuerySet",
+    "Level",
+    "Publication",
+    "PublishedDetermination",
+    "Recommendation",
+    "StageEvidence",
+    "StageRating",
+    "Submission",
+    "Supersession",
+    "Withdrawal",
+    "WorkflowEvent",
+    "slug_taken",
+]

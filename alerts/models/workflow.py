@@ -1,0 +1,189 @@
+"""The review workflow's records: submissions, approvals, withdrawals and the audit
+trail. Written only by alerts/workflow.py; the public ones are insert-only."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .alert import Alert
+
+
+class ChangeKind(models.TextChoices):
+    FIRST = "first", "First publication"
+    UPDATE = "update", "Update"
+    CORRECTION = "correction", "Correction"
+
+
+class Submission(models.Model):
+    """An alert put up for review, pinned to the exact revision and snapshot submitted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        SUPERSEDED = "superseded", "Superseded"
+        PUBLISHED = "published", "Published"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="submissions")
+    revision = models.ForeignKey(
+        "reversion.Revision", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    snapshot = models.JSONField(editable=False)
+    snapshot_hash = models.CharField(max_length=64, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    change_kind = models.CharField(max_length=10, choices=ChangeKind.choices)
+    change_note = models.TextField(
+        blank=True, help_text="Public: what changed and why. Required after the first publication."
+    )
+    go_live_at = models.DateTimeField(
+        null=True, blank=True, help_text="Embargo: publish at this time instead of on approval."
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    approvals_required = models.PositiveSmallIntegerField(default=1)
+    escalation_reasons = models.JSONField(default=list, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        # An alert's latest submission (its workflow state) without scanning others'.
+        indexes = [models.Index(fields=["alert", "-id"], name="submission_latest_per_alert")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert"],
+                condition=models.Q(status="pending"),
+                name="one_open_submission_per_alert",
+            )
+        ]
+        permissions = [
+            ("submit_alert", "Can submit an alert for review"),
+            ("review_alert", "Can approve or request changes to a submitted alert"),
+            ("withdraw_alert", "Can withdraw a published alert"),
+        ]
+
+    def __str__(self):
+        return f"{self.snapshot.get('title', self.alert_id)} submitted {self.submitted_at:%Y-%m-%d %H:%M}"
+
+
+class Approval(models.Model):
+    """One reviewer's approval of one submission. Escalations need two."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="approvals")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "reviewer"], name="one_approval_per_reviewer"
+            )
+        ]
+
+    def __str__(self):
+        return f"Approved by {self.reviewer} on {self.created_at:%Y-%m-%d}"
+
+
+class ImmutableError(Exception):
+    """Raised when code tries to change or delete a record the public relies on."""
+
+
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableError(f"{self.model.__name__} rows cannot be updated.")
+
+    def delete(self):
+        raise ImmutableError(f"{self.model.__name__} rows cannot be deleted.")
+
+
+class ImmutableModel(models.Model):
+    """Insert-only: saving an existing row or deleting one raises ImmutableError."""
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableError(f"{type(self).__name__} {self.pk} cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(f"{type(self).__name__} {self.pk} cannot be deleted.")
+
+
+class Withdrawal(ImmutableModel):
+    """A published alert taken down by a reviewer, with a public reason."""
+
+    alert = models.OneToOneField(Alert, on_delete=models.PROTECT, related_name="withdrawal")
+    reason = models.TextField(help_text="Shown publicly in place of the alert.")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(default=timezone.now)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Withdrawal of {self.alert} on {self.withdrawn_at:%Y-%m-%d}"
+
+
+class WorkflowEvent(ImmutableModel):
+    """Append-only audit trail. Keeps the alert's id and title if the alert is deleted."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for review"
+        SUPERSEDED = "superseded", "Superseded by a newer submission"
+        APPROVED = "approved", "Approved (awaiting a second approval)"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PUBLISHED = "published", "Published"
+        SCHEDULED = "scheduled", "Approved and scheduled"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    alert = models.ForeignKey(
+        Alert,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_constraint=False,
+    )
+    alert_ref = models.BigIntegerField(
+        help_text="The alert's id, kept after deletion.", db_index=True
+    )
+    alert_title = models.CharField(max_length=200)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    submission = models.ForeignKey(
+        Submission,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_constraint=False,
+    )
+    # By name: publications refer to the workflow's records, which come first.
+    publication = models.ForeignKey(
+        "Publication", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.alert_title}: {self.get_action_display()} by {self.actor_name}"
