@@ -1,5 +1,6 @@
 # Set-up and everyday commands. See README.md.
 #   make run    create .venv, install, migrate, load demo content, serve on 127.0.0.1:8000
+#               with the task worker (mail, front-cache purges) beside it
 #   make test   install the dev requirements into the same .venv and run pytest
 #               (PYTEST_ARGS="-k something" passes arguments through)
 
@@ -14,6 +15,9 @@ PYTHON ?=
 run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
+	@# The worker runs beside the server and stops with it (Ctrl+C stops both).
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed-dev

@@ -18,6 +18,9 @@ _CHILD_MODELS = {
 _WORKFLOW_VIEWS = [
     f"alerts.view_{model}"
     for model in ("submission", "approval", "publication", "withdrawal", "workflowevent")
+] + [
+    # The background tasks (review mail among them), to see one that is failing.
+    "django_tasks_database.view_dbtaskresult"
 ]
 
 ROLE_PERMISSIONS = {

@@ -2,7 +2,9 @@
 
 Each transition is one keyword-only function: it takes the acting user, checks
 that user's permission and the current state, runs in one transaction, writes a
-WorkflowEvent, and sends mail only after the transaction commits. The admin,
+WorkflowEvent, and queues its mail as a task in the same transaction (alerts/tasks.py):
+sent by the worker once the transition has committed, never for one that rolled back,
+and retried while the mail server is down, which the transition never waits for. The admin,
 management commands and tests all call these functions, so a rule enforced here
 cannot be dodged through another door.
 
@@ -12,7 +14,6 @@ its authors approved, and every later change is visible as such.
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from reversion.models import Revision
@@ -36,6 +37,7 @@ from .public import page_cache, queries
 from .rendering import publication_fields
 from .roles import REVIEWERS
 from .snapshot import build_snapshot, snapshot_hash, text_fields
+from .tasks import queue_mail
 from .text import dangling_markers, describe_dangling, find_markers
 from .versions import alert_versions
 
@@ -209,16 +211,6 @@ def _record(*, alert, action, actor, submission=None, publication=None, frm="", 
     )
 
 
-def _mail_after_commit(subject, body, recipients):
-    # A header cannot hold a line break, and a title may contain one.
-    subject = " ".join(subject.split())
-    recipients = sorted({r for r in recipients if r})
-    if recipients:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-        )
-
-
 def _reviewer_emails(exclude=()):
     User = get_user_model()
     return (
@@ -337,12 +329,12 @@ def submit(*, alert, user, change_note="", change_kind=None, go_live_at=None):
             to="in_review",
             comment=change_note,
         )
-        _mail_after_commit(
-            f"Review requested: {alert.title}",
-            f"{user.get_username()} submitted “{alert.title}” for review.\n"
+        queue_mail(
+            subject=f"Review requested: {alert.title}",
+            body=f"{user.get_username()} submitted “{alert.title}” for review.\n"
             + (f"It needs two approvals: {'; '.join(reasons)}.\n" if reasons else "")
             + f"\nReview it at {_admin_url('admin:alerts_submission_change', submission.pk)}\n",
-            _reviewer_emails(exclude=[user]),
+            recipients=_reviewer_emails(exclude=[user]),
         )
     return submission
 
@@ -368,11 +360,11 @@ def request_changes(*, submission, user, comment):
             user=user,
             comment=comment,
         )
-        _mail_after_commit(
-            f"Changes requested: {submission.alert.title}",
-            f"{user.get_username()} asked for changes to “{submission.alert.title}”:\n\n"
+        queue_mail(
+            subject=f"Changes requested: {submission.alert.title}",
+            body=f"{user.get_username()} asked for changes to “{submission.alert.title}”:\n\n"
             f"{comment}\n\nEdit it at {_admin_url('admin:alerts_alert_change', submission.alert_id)}\n",
-            [submission.submitted_by.email],
+            recipients=[submission.submitted_by.email],
         )
     return submission
 
@@ -423,11 +415,11 @@ def approve(*, submission, user, comment=""):
             if scheduled
             else "It is live now."
         )
-        _mail_after_commit(
-            f"Approved: {alert.title}",
-            f"“{alert.title}” was approved by "
+        queue_mail(
+            subject=f"Approved: {alert.title}",
+            body=f"“{alert.title}” was approved by "
             f"{', '.join(publication.approvers)} as publication {publication.number}. {when}\n",
-            [submission.submitted_by.email],
+            recipients=[submission.submitted_by.email],
         )
     return publication
 
@@ -521,10 +513,10 @@ def withdraw(*, alert, user, reason):
             to="withdrawn",
             comment=reason,
         )
-        _mail_after_commit(
-            f"Withdrawn: {alert.title}",
-            f"{user.get_username()} withdrew “{alert.title}”.\n\nReason: {reason}\n",
-            list(_reviewer_emails(exclude=[user]))
+        queue_mail(
+            subject=f"Withdrawn: {alert.title}",
+            body=f"{user.get_username()} withdrew “{alert.title}”.\n\nReason: {reason}\n",
+            recipients=list(_reviewer_emails(exclude=[user]))
             + [alert.created_by.email if alert.created_by else ""],
         )
     return withdrawal

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "reversion",
     "django_filters",
     "axes",
+    "django_tasks_db",
     "stages",
     "sources",
     "alerts",
@@ -229,6 +230,16 @@ if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
     }
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _EMAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "alerts@localhost")
+
+# Background tasks: mail and front-cache purges run in a worker process
+# (`manage.py db_worker`), from a queue kept in the database, so enqueueing is part of
+# the transition's own transaction (alerts/tasks.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds before each retry of a failed task: about nine hours in all, then the task
+# stays failed in the admin.
+TASK_RETRY_DELAYS = [
+    int(seconds) for seconds in env_list("TASK_RETRY_DELAYS", "30,120,600,1800,3600,7200,21600")
+]
 
 # Public base URL used in mails and feeds when there is no request at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

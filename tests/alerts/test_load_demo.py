@@ -15,6 +15,8 @@ from alerts.text import dangling_markers, find_markers
 from sources.models import Source
 from tests.alerts.admin.admin_forms import alert_form_data, existing_rows
 from tests.builders import make_editor, make_source
+from tests.processes import free_port
+from tests.tasks import queued_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +255,18 @@ def test_the_demo_alert_is_stored_as_the_admin_would_store_it(demo_mode, client)
 
     assert response.status_code == 302
     assert build_snapshot(demo_alert()) == before
+
+
+def test_an_unreachable_mail_server_does_not_stop_the_demo_publishing(settings):
+    """Mail is the worker's job: here it is queued, and nothing tries to send it."""
+    settings.DEMO_MODE = True
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 1},
+        }
+    }
+    call_command("load_demo", stdout=StringIO())
+
+    assert Publication.objects.live().exists()
+    assert {m["subject"] for m in queued_mail()} >= {"Approved: " + demo_alert().title}

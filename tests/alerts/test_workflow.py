@@ -28,6 +28,7 @@ from tests.alerts.workflow_helpers import (
     publish,
 )
 from tests.builders import edit_alert, make_alert, make_country, make_reviewer, make_user
+from tests.tasks import queued_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -415,16 +416,15 @@ def test_events_survive_deletion_of_the_alert(alert, editor, reviewers):
     assert all(e.alert_id is None for e in events)
 
 
-def test_mail_is_sent_after_commit(alert, editor, reviewers, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        submission = workflow.submit(alert=alert, user=editor)
-    assert len(mail.outbox) == 1
-    assert set(mail.outbox[0].to) == {"rev_a@example.org", "rev_b@example.org"}
+def test_mail_is_queued_by_the_transition_for_the_worker(alert, editor, reviewers):
+    submission = workflow.submit(alert=alert, user=editor)
+    assert [m["recipients"] for m in queued_mail()] == [["rev_a@example.org", "rev_b@example.org"]]
 
-    with django_capture_on_commit_callbacks(execute=True):
-        workflow.approve(submission=submission, user=reviewers[0])
-    assert mail.outbox[-1].to == ["editor@example.org"]
-    assert "publication 1" in mail.outbox[-1].body
+    workflow.approve(submission=submission, user=reviewers[0])
+    approved = queued_mail()[-1]
+    assert approved["recipients"] == ["editor@example.org"]
+    assert "publication 1" in approved["body"]
+    assert mail.outbox == [], "nothing is sent inside the request"
 
 
 def test_a_rolled_back_transition_sends_no_mail(alert, editor, reviewers):
@@ -441,7 +441,7 @@ def test_a_rolled_back_transition_sends_no_mail(alert, editor, reviewers):
 
     assert not Submission.objects.filter(alert=alert).exists()
     assert not WorkflowEvent.objects.filter(alert_ref=alert.pk).exists()
-    assert mail.outbox == []
+    assert queued_mail() == []
 
 
 def test_withdrawing_closes_an_open_submission_with_an_audit_row(
@@ -465,10 +465,7 @@ def test_approving_without_a_comment_argument_value_works(alert, editor, reviewe
     assert workflow.approve(submission=submission, user=reviewers[0], comment=None).number == 1
 
 
-def test_a_title_with_a_line_break_does_not_break_the_mail(
-    editor, reviewers, django_capture_on_commit_callbacks
-):
+def test_a_title_with_a_line_break_does_not_break_the_mail(editor, reviewers):
     alert = make_alert(author=editor, title="Two\nlines")
-    with django_capture_on_commit_callbacks(execute=True):
-        workflow.submit(alert=alert, user=editor)
-    assert mail.outbox[-1].subject == "Review requested: Two lines"
+    workflow.submit(alert=alert, user=editor)
+    assert queued_mail()[-1]["subject"] == "Review requested: Two lines"
