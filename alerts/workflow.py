@@ -33,7 +33,7 @@ from .models import (
     WorkflowEvent,
     slug_taken,
 )
-from .public import page_cache, queries
+from .public import front_cache, page_cache, queries
 from .rendering import publication_fields
 from .roles import REVIEWERS
 from .snapshot import build_snapshot, snapshot_hash, text_fields
@@ -441,8 +441,9 @@ def _escalate_if_raised_now(submission, alert):
 
 def _publish(*, alert, submission, approvals):
     """Write the approved snapshot as the alert's next publication, with what is made
-    from it once (alerts/rendering.py), its determinations, and which publications
-    are now current (alerts/succession.py); then move the public pages on."""
+        from it once (alerts/rendering.py), its determinations, and which publications
+        are now current (alerts/succession.py); then move the public pages on (the page cache
+    at once, the front cache by a purge task, again at go-live if that is later)."""
     now = timezone.now()
     snapshot = submission.snapshot
     countries = {
@@ -477,6 +478,8 @@ def _publish(*, alert, submission, approvals):
     )
     succession.record(alert)
     page_cache.changed()
+    scheduled = publication.go_live_at > now
+    front_cache.alert_changed(alert, go_live_at=publication.go_live_at if scheduled else None)
     submission.status = Submission.Status.PUBLISHED
     submission.decided_at = now
     submission.save(update_fields=["status", "decided_at"])
@@ -501,6 +504,7 @@ def withdraw(*, alert, user, reason):
         # the countries it rated fall back to what other alerts say.
         succession.record(alert)
         page_cache.changed()
+        front_cache.alert_changed(alert)
         pending = open_submission(alert)
         if pending is not None:
             _supersede(pending, user=user, comment="The alert was withdrawn.")

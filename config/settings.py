@@ -241,6 +241,13 @@ TASK_RETRY_DELAYS = [
     int(seconds) for seconds in env_list("TASK_RETRY_DELAYS", "30,120,600,1800,3600,7200,21600")
 ]
 
+# The front caches (Varnish, deploy/varnish/) to purge when public pages change, e.g.
+# "http://10.0.0.5:6081,http://10.0.0.6:6081"; empty when there is none. Public pages
+# may be kept there FRONT_CACHE_SECONDS at most (alerts/public/front_cache.py).
+FRONT_CACHE_URLS = env_list("FRONT_CACHE_URLS")
+# At most five minutes: the longest a lost purge may leave a page stale.
+FRONT_CACHE_SECONDS = min(int(os.environ.get("FRONT_CACHE_SECONDS", "300")), 300)
+
 # Public base URL used in mails and feeds when there is no request at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

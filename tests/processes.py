@@ -6,6 +6,7 @@ database, as in production. Tests that use it must commit what they write
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -131,3 +132,54 @@ class SMTPServer:
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(self.port),
         }
+
+
+class Varnish:
+    """varnishd with the shipped deploy/varnish/alerts.vcl, in front of ``backend``
+    (host, port), with its own backends.vcl allowing purges from 127.0.0.1 only."""
+
+    VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
+
+    def __init__(self, workdir, backend):
+        self.port = free_port()
+        host, port = backend
+        workdir = Path(workdir)
+        (workdir / "backends.vcl").write_text(
+            f'backend default {{ .host = "{host}"; .port = "{port}"; }}\n'
+            'acl purgers { "127.0.0.1"; }\n'
+        )
+        self.log = workdir / "varnishd.log"
+        self._log_file = self.log.open("w")
+        self.process = subprocess.Popen(
+            [self.VARNISHD, "-F", "-n", str(workdir / "state"), "-a", f"127.0.0.1:{self.port}"]
+            + ["-f", str(ROOT / "deploy" / "varnish" / "alerts.vcl")]
+            + ["-p", f"vcl_path={workdir}:{ROOT / 'deploy' / 'varnish'}"]
+            # No management port; no separate user (the test's own user runs it).
+            + ["-T", "none", "-j", "none", "-s", "malloc,64m"],
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._listening, timeout=60, message=f"varnishd on port {self.port}")
+
+    @classmethod
+    def available(cls):
+        return os.access(cls.VARNISHD, os.X_OK)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def _listening(self):
+        if self.process.poll() is not None:
+            raise AssertionError("varnishd exited:\n" + self.log.read_text())
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log_file.close()

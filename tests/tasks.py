@@ -4,6 +4,7 @@ from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from alerts import tasks
+from alerts.public import front_cache
 
 
 def queued(task, *, status=TaskResultStatus.READY):
@@ -15,3 +16,14 @@ def queued(task, *, status=TaskResultStatus.READY):
 def queued_mail():
     """Each message queued and not yet sent: {"subject", "body", "recipients", ...}."""
     return queued(tasks.send_mail)
+
+
+def queued_purges():
+    """Each purge waiting in the queue: {"patterns": [...], "run_after": datetime or None}."""
+    rows = DBTaskResult.objects.filter(
+        task_path=front_cache.purge.module_path, status=TaskResultStatus.READY
+    ).order_by("enqueued_at")
+    return [
+        {"patterns": row.args_kwargs["kwargs"]["patterns"], "run_after": row.task.run_after}
+        for row in rows
+    ]

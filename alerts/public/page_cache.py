@@ -25,10 +25,15 @@ cache outage can do: while the cache is unreachable pages are served uncached, a
 ``changed()`` lost to the outage leaves no page stale for longer than that. Without
 Redis each process has its own cache, which another process's ``changed()`` cannot
 reach, so there entries live one second: every server shows a change within a second.
+
+Every public page also says how long browsers and the front cache may keep it
+(``_mark_shared``): the front cache is told of changes by purges
+(alerts/public/front_cache.py), and no one may keep a page past the generation's end.
 """
 
 import hashlib
 import logging
+import math
 import uuid
 from functools import wraps
 
@@ -47,23 +52,22 @@ from ..models import Publication
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "public-pages:generation"
-# Browsers and shared caches may reuse a page this long before asking again.
+# Browsers may reuse a page this long before asking again; the front cache for
+# FRONT_CACHE_SECONDS (``s-maxage``), since it is told of changes. Neither ever past
+# the next scheduled go-live.
 MAX_AGE = 60
 
 
 def cache_public_page(view):
     """Mark ``view`` as a public page: the same for every reader, kept by the page
-    cache (PublicPageCacheMiddleware), and cacheable by browsers for MAX_AGE."""
+    cache, and marked for browsers and the front cache (PublicPageCacheMiddleware)."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200:
-            patch_cache_control(response, public=True, max_age=MAX_AGE)
-        return response
+    def public_page(request, *args, **kwargs):
+        return view(request, *args, **kwargs)
 
-    wrapper.public_page = True
-    return wrapper
+    public_page.public_page = True
+    return public_page
 
 
 def _is_public_page(request):
@@ -158,20 +162,54 @@ class PublicPageCacheMiddleware:
             generation = _current_generation(found, now)
         except Exception:
             logger.warning("Page cache unavailable; serving uncached", exc_info=True)
-            return self.get_response(request)
+            response = self.get_response(request)
+            return _mark_shared(response, until=_new_generation(now)["until"], now=now)
         entry = found.get(key)
         if entry is not None and entry[0] == generation["id"]:
-            return _replay(request, entry[1])
+            _, response, made_at = entry
+            return _mark_shared(
+                _replay(request, response), until=generation["until"], now=now, made_at=made_at
+            )
         response = self.get_response(request)
         if _keepable(request, response):
             # One piece: a feed is written in hundreds of small ones, which a server
             # sends (and a reader waits for) one by one, on every hit.
             response.content = response.content
             try:
-                cache.set(key, (generation["id"], response), settings.PUBLIC_PAGE_CACHE_SECONDS)
+                cache.set(
+                    key, (generation["id"], response, now), settings.PUBLIC_PAGE_CACHE_SECONDS
+                )
             except Exception:
                 logger.warning("Page cache unavailable; page not kept", exc_info=True)
+        return _mark_shared(response, until=generation["until"], now=now)
+
+
+def _shareable(response):
+    """Whether a response can be handed to every reader by a shared cache."""
+    vary = response.get("Vary", "").lower()
+    return (
+        response.status_code in (200, 304)
+        and not response.cookies
+        and "cookie" not in vary
+        and "*" not in vary
+        and "'nonce-" not in response.get("Content-Security-Policy", "")
+    )
+
+
+def _mark_shared(response, *, until, now, made_at=None):
+    """Say how long browsers and the front cache may keep the response: never past
+    ``until`` (the next scheduled go-live), counting the time it was already kept here
+    (``Age``), so the front cache keeps it no longer than if it had made it itself."""
+    if not _shareable(response):
         return response
+    seconds = settings.FRONT_CACHE_SECONDS
+    if until is not None:
+        seconds = min(seconds, math.floor((until - now).total_seconds()))
+    seconds = max(seconds, 0)
+    patch_cache_control(response, public=True, max_age=min(MAX_AGE, seconds), s_maxage=seconds)
+    if made_at is not None:
+        response["Age"] = str(max(0, math.floor((now - made_at).total_seconds())))
+    return response
 
 
 def _replay(request, response):

@@ -9,17 +9,22 @@ from .sitemaps import SITEMAPS
 
 app_name = "public"
 
-# Pages readers hit hardest are kept in the page cache (alerts/public/page_cache.py), which
-# the workflow moves on whenever something public changes.
+# Every page here is the same for every reader: kept by the page cache and the front
+# cache (alerts/public/page_cache.py, front_cache.py), which the workflow tells of
+# every public change.
 
 urlpatterns = [
     path("", cache_public_page(views.home), name="home"),
     path("alerts/", cache_public_page(views.alert_list), name="alert_list"),
     path("alerts/<slug:slug>/", cache_public_page(views.alert_detail), name="alert_detail"),
-    path("alerts/<slug:slug>/versions/", views.alert_versions, name="alert_versions"),
+    path(
+        "alerts/<slug:slug>/versions/",
+        cache_public_page(views.alert_versions),
+        name="alert_versions",
+    ),
     path(
         "alerts/<slug:slug>/versions/<int:number>/",
-        views.alert_version,
+        cache_public_page(views.alert_version),
         name="alert_version",
     ),
     path("countries/", cache_public_page(views.country_list), name="country_list"),
@@ -37,14 +42,18 @@ urlpatterns = [
         name="feed_country",
     ),
     path("api/alerts/", cache_public_page(api.alert_list), name="api_alert_list"),
-    path("api/alerts/<slug:slug>/", api.alert_detail, name="api_alert_detail"),
+    path("api/alerts/<slug:slug>/", cache_public_page(api.alert_detail), name="api_alert_detail"),
     path(
         "api/alerts/<slug:slug>/versions/<int:number>/",
-        api.alert_version,
+        cache_public_page(api.alert_version),
         name="api_alert_version",
     ),
     path("api/withdrawals/", cache_public_page(api.withdrawal_list), name="api_withdrawals"),
-    path("api/determinations.csv", api.determinations_csv, name="api_determinations_csv"),
+    path(
+        "api/determinations.csv",
+        cache_public_page(api.determinations_csv),
+        name="api_determinations_csv",
+    ),
     # Search engines.
     path(
         "sitemap.xml",
@@ -58,5 +67,5 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
-    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("robots.txt", cache_public_page(views.robots_txt), name="robots_txt"),
 ]
