@@ -9,6 +9,9 @@ DUMP_EXCLUDES = [
     "sessions",  # logins are not worth restoring
     "admin.logentry",  # the admin's own log; the editorial record is reversion + events
     "axes",  # login-throttling counters
+    # The task queue: mail and purges about the moment the backup was made. A restored
+    # site starts with an empty queue (and an emptied front cache: docs/deploy.md).
+    "django_tasks_database",
     # Derived from the publications, determinations and withdrawals: after loaddata,
     # `manage.py rebuild_current` makes them again (docs/deploy.md).
     "alerts.supersession",  # which publication of each alert is current

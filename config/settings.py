@@ -235,7 +235,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "alerts@localhost")
 # (`manage.py db_worker`), from a queue kept in the database, so enqueueing is part of
 # the transition's own transaction (alerts/tasks.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-# Seconds before each retry of a failed task: about nine hours in all, then the task
+# Seconds before each retry of a failed task: about ten hours in all, then the task
 # stays failed in the admin.
 TASK_RETRY_DELAYS = [
     int(seconds) for seconds in env_list("TASK_RETRY_DELAYS", "30,120,600,1800,3600,7200,21600")

@@ -343,6 +343,18 @@ def test_a_response_that_sets_a_cookie_is_never_kept(front):
         assert headers["x-cache"] == "PASS"
 
 
+@pytest.mark.parametrize("path", ["/sets-a-cookie/", "/varies-on-cookie/"])
+def test_a_response_that_sets_or_varies_on_a_cookie_is_never_kept_even_if_it_says_public(
+    front, settings, path
+):
+    settings.ROOT_URLCONF = "tests.alerts.public.cookie_urls"
+    for _ in range(3):
+        status, headers, _ = front.get(path)
+        assert status == 200
+        assert headers["x-cache"] != "HIT", headers
+    assert front.hits_to_app(path) == 3
+
+
 def test_static_files_are_kept(front):
     path = "/static/css/site.css"
     front.get(path)
