@@ -52,6 +52,9 @@ from ..models import Publication
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "public-pages:generation"
+# In every page's key: a deploy that changes what an entry holds (now: generation,
+# response, when it was made) never reads an entry of the old shape.
+ENTRY_FORMAT = 2
 # Browsers may reuse a page this long before asking again; the front cache for
 # FRONT_CACHE_SECONDS (``s-maxage``), since it is told of changes. Neither ever past
 # the next scheduled go-live.
@@ -126,7 +129,7 @@ def _key(request):
     # The whole URL, scheme and host included: pages carry absolute links (canonical,
     # feeds) to the origin they were asked from. Hashed: query strings can be long.
     url = request.build_absolute_uri()
-    return f"public-pages:page:{hashlib.sha256(url.encode()).hexdigest()}"
+    return f"public-pages:page:{ENTRY_FORMAT}:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
 def _keepable(request, response):
