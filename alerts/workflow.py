@@ -103,6 +103,31 @@ def is_stale(submission):
     return snapshot_hash(build_snapshot(alert)) != submission.snapshot_hash
 
 
+def review_round(submission):
+    """The submissions of this alert's current review round before ``submission``: those
+    since the submission its latest earlier publication was made from, oldest first."""
+    published = (
+        Publication.objects.filter(alert_id=submission.alert_id, submission_id__lt=submission.pk)
+        .order_by("-number")
+        .values_list("submission_id", flat=True)
+        .first()
+    )
+    return Submission.objects.filter(
+        alert_id=submission.alert_id, pk__lt=submission.pk, pk__gt=published or 0
+    ).order_by("pk")
+
+
+def sent_back(submission):
+    """The latest submission of this round that a reviewer sent back, if any: what a
+    resubmission answers."""
+    return (
+        review_round(submission)
+        .filter(status=Submission.Status.CHANGES_REQUESTED)
+        .order_by("-pk")
+        .first()
+    )
+
+
 def approval_refusal(user, submission):
     """Why ``user`` may not approve ``submission`` now, or None if they may."""
     if not user.has_perm("alerts.review_alert"):

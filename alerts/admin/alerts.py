@@ -16,6 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from reversion.admin import VersionAdmin
 
+from stages.models import Country
+
 from .. import workflow
 from ..diff import diff_snapshots
 from ..models import (
@@ -76,6 +78,10 @@ def _country_names():
         .values("names")
     )
     return Coalesce(Subquery(names), Value(""), output_field=TextField())
+
+
+# The change form's "Save and submit for review" button.
+SUBMIT_FIELD = "_save_and_submit"
 
 
 @admin.register(Alert)
@@ -169,6 +175,25 @@ class AlertAdmin(VersionAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "countries":
+            kwargs["required"] = False
+            kwargs["help_text"] = (
+                "The countries it rates (below) are added when you save: add here only "
+                "those it speaks about without rating them."
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Every country the alert rates is one of its countries: editors name a
+        # country once, in its rating (in the same revision as the rest of the save).
+        alert = form.instance
+        rated = Country.objects.filter(ratings__alert=alert).exclude(
+            pk__in=alert.countries.values("pk")
+        )
+        alert.countries.add(*rated)
+
     # Cross-inline validation (markers in one inline, citations in another): the
     # formsets made together for a page share one list (AlertInlineFormSet).
 
@@ -228,6 +253,7 @@ class AlertAdmin(VersionAdmin):
                 if user.has_perm("alerts.withdraw_alert") and published and not withdrawn
                 else None
             ),
+            "submit_field": SUBMIT_FIELD,
             "changes_requested": None,
         }
         if state == "changes_requested":
@@ -239,6 +265,13 @@ class AlertAdmin(VersionAdmin):
                 .first()
             )
         return context
+
+    def response_change(self, request, obj):
+        if SUBMIT_FIELD in request.POST:
+            # Saved (the form was valid): now the submit page, which submits what was
+            # just saved and asks for the change note and schedule.
+            return HttpResponseRedirect(reverse("admin:alerts_alert_submit", args=[obj.pk]))
+        return super().response_change(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:

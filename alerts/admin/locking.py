@@ -10,6 +10,7 @@ second save goes through (the overwritten version stays in the history).
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from ..models import Alert
 from ..versions import alert_versions
@@ -35,6 +36,12 @@ class OptimisticLockForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             revision = newest_revision(self.instance.pk)
             self.initial[TOKEN_FIELD] = revision.pk if revision else None
+
+    @cached_property
+    def changed_data(self):
+        # The token is bookkeeping, not part of the alert: never "Changed based on
+        # revision" in the history, and a save that changes nothing else changes nothing.
+        return [name for name in super().changed_data if name != TOKEN_FIELD]
 
     def clean(self):
         cleaned = super().clean()

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from .. import workflow
@@ -158,6 +160,25 @@ class SubmissionAdmin(ReadOnlyAdmin):
         else:
             changes_refusal = None
         base = base_publication(submission)
+        returned = workflow.sent_back(submission)
+        # A resubmission is compared with what was sent back (what the reviewer asked
+        # to change); the live version is one click away.
+        against_live = returned is None or request.GET.get("against") == "live"
+        if against_live:
+            diff = diff_snapshots(
+                base.snapshot if base else None,
+                submission.snapshot,
+                old_label=publication_label(base),
+                new_label="Submitted version",
+            )
+        else:
+            diff = diff_snapshots(
+                returned.snapshot,
+                submission.snapshot,
+                old_label=f"Version sent back on {date_format(timezone.localtime(returned.decided_at), 'DATETIME_FORMAT')}",
+                new_label="Submitted version",
+            )
+        round_ids = [*workflow.review_round(submission).values_list("pk", flat=True), submission.pk]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -176,14 +197,16 @@ class SubmissionAdmin(ReadOnlyAdmin):
             "changes_refusal": changes_refusal,
             "approve_form": approve_form,
             "changes_form": changes_form,
-            "events": list(submission.events.order_by("created_at", "id")),
-            "base_publication": base,
-            "diff": diff_snapshots(
-                base.snapshot if base else None,
-                submission.snapshot,
-                old_label=publication_label(base),
-                new_label="Submitted version",
+            # Every event of this review round: the comments the editor answered too.
+            "events": list(
+                WorkflowEvent.objects.filter(submission_id__in=round_ids).order_by(
+                    "created_at", "id"
+                )
             ),
+            "base_publication": base,
+            "sent_back": returned,
+            "against_live": against_live,
+            "diff": diff,
         }
         return TemplateResponse(request, "admin/alerts/submission/review.html", context)
 

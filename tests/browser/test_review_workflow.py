@@ -47,7 +47,7 @@ def expect_success(page: Page, text: str) -> None:
 def submit_for_review(page: Page, base_url: str, alert_pk: int) -> None:
     page.goto(f"{base_url}/admin/alerts/alert/{alert_pk}/change/")
     with page.expect_navigation():
-        page.click("a.workflow-submit")
+        page.click("input.workflow-submit")
     expect(page.locator("h1")).to_contain_text("for review")
     with page.expect_navigation():
         page.click("input[name=_workflow]")
