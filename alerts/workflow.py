@@ -71,6 +71,18 @@ def _alert_versions(alert):
     return alert_versions(str(alert.pk))
 
 
+def previous_attempt(alert):
+    """The latest submission of this alert's review round that did not end in a
+    publication (sent back, stale or superseded): what a resubmission starts from."""
+    published = alert.publications.order_by("-number").values_list("submission_id", flat=True)
+    return (
+        alert.submissions.filter(pk__gt=published.first() or 0)
+        .exclude(status__in=[Submission.Status.PENDING, Submission.Status.PUBLISHED])
+        .order_by("-pk")
+        .first()
+    )
+
+
 def latest_revision(alert):
     """The newest django-reversion revision that recorded this alert."""
     version = _alert_versions(alert).select_related("revision").order_by("-revision_id").first()
@@ -509,6 +521,52 @@ def _publish(*, alert, submission, approvals):
     submission.decided_at = now
     submission.save(update_fields=["status", "decided_at"])
     return publication
+
+
+def mark_stale(*, submission, user):
+    """Close a submission its alert no longer matches (``user`` changed the alert or a
+    source or country it cites), and tell its submitter: by mail, and in the admin on
+    their next visit. Returns the submission, or None when it was not open and stale.
+    """
+    with transaction.atomic():
+        alert = _lock_alert(submission.alert)
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        if submission.status != Submission.Status.PENDING or not is_stale(submission):
+            return None
+        now = timezone.now()
+        told = user.pk == submission.submitted_by_id  # they see it on the page they saved
+        submission.status = Submission.Status.STALE
+        submission.decided_at = now
+        submission.submitter_told_at = now if told else None
+        submission.save(update_fields=["status", "decided_at", "submitter_told_at"])
+        _record(
+            alert=alert,
+            action=WorkflowEvent.Action.WENT_STALE,
+            actor=user,
+            submission=submission,
+            frm="in_review",
+            to=state_label(alert),
+            comment=f"{user.get_username()} changed what was submitted.",
+        )
+        if not told:
+            title = submission.snapshot.get("title", alert.title)  # as they submitted it
+            queue_mail(
+                subject=f"Submit again: {title}",
+                body=f"{user.get_username()} changed “{title}” after you submitted it, "
+                "so your submission can no longer be approved.\n\nSubmit it again at "
+                f"{_admin_url('admin:alerts_alert_change', alert.pk)} (your change note and "
+                "schedule are filled in for you).\n",
+                recipients=[submission.submitted_by.email],
+            )
+    return submission
+
+
+def mark_stale_submissions(*, alerts, user):
+    """``mark_stale`` for the open submission of each of ``alerts``; those it closed."""
+    pending = Submission.objects.filter(
+        alert__in=alerts, status=Submission.Status.PENDING
+    ).select_related("alert", "submitted_by")
+    return [s for s in pending if mark_stale(submission=s, user=user) is not None]
 
 
 def withdraw(*, alert, user, reason):

@@ -28,6 +28,7 @@ from ..models import (
 from ..snapshot import build_snapshot
 from ..states import STATES, alert_state, with_state
 from ..versions import alert_versions
+from . import stale
 from .changelist import QuickLinksRelatedFilter
 from .forms import (
     CitationInline,
@@ -266,6 +267,13 @@ class AlertAdmin(VersionAdmin):
             )
         return context
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        if stale.saved(request, response, object_id):
+            # After reversion's revision is written, so the save is what it compares.
+            stale.tell_after_save(request, Alert.objects.filter(pk=stale.object_pk(object_id)))
+        return response
+
     def response_change(self, request, obj):
         if SUBMIT_FIELD in request.POST:
             # Saved (the form was valid): now the submit page, which submits what was
@@ -303,9 +311,11 @@ class AlertAdmin(VersionAdmin):
     def submit_view(self, request, object_id):
         """Submit for review: asks for the change note and an optional go-live time."""
         alert = self._alert_for(request, object_id)
+        earlier = workflow.previous_attempt(alert)
         form = SubmitForm(
             request.POST if request.method == "POST" else None,
             published_before=alert.publications.exists(),
+            initial=SubmitForm.initial_from(earlier),
         )
         if request.method == "POST" and form.is_valid():
             try:

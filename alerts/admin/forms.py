@@ -158,6 +158,17 @@ class SubmitForm(forms.Form):
             del self.fields["change_kind"]
             del self.fields["change_note"]
 
+    @staticmethod
+    def initial_from(submission):
+        """What to fill in from an earlier submission of the same round (sent back or
+        gone stale): its change note, kind and go-live time if that is still ahead."""
+        if submission is None:
+            return {}
+        initial = {"change_kind": submission.change_kind, "change_note": submission.change_note}
+        if submission.go_live_at and submission.go_live_at > timezone.now():
+            initial["go_live_at"] = timezone.localtime(submission.go_live_at)
+        return initial
+
     def transition_kwargs(self):
         data = self.cleaned_data
         return {

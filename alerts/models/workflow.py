@@ -21,6 +21,7 @@ class Submission(models.Model):
         PENDING = "pending", "Awaiting review"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         SUPERSEDED = "superseded", "Superseded"
+        STALE = "stale", "Stale: the alert changed after it was submitted"
         PUBLISHED = "published", "Published"
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="submissions")
@@ -46,6 +47,8 @@ class Submission(models.Model):
     approvals_required = models.PositiveSmallIntegerField(default=1)
     escalation_reasons = models.JSONField(default=list, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the submitter was told that it went stale (in the admin, on their next visit).
+    submitter_told_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -147,6 +150,7 @@ class WorkflowEvent(ImmutableModel):
         PUBLISHED = "published", "Published"
         SCHEDULED = "scheduled", "Approved and scheduled"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        WENT_STALE = "went_stale", "Went stale (the alert changed after it was submitted)"
 
     alert = models.ForeignKey(
         Alert,

@@ -2,17 +2,30 @@
 countries are named once, history shows only the alert, and a resubmission is
 reviewed against what was sent back, with the round's comments, before deciding."""
 
+import datetime
+
 import pytest
+from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils import timezone
 from reversion.models import Version
 
 from alerts import workflow
-from alerts.models import Alert, Submission
+from alerts.models import Alert, ChangeKind, Submission
 from alerts.versions import alert_versions
 from stages.models import Country, Stage
 from tests.alerts.admin.admin_forms import alert_form_data, existing_rows
 from tests.alerts.admin.test_workflow_admin import client_for
-from tests.builders import edit_alert, make_country, make_reviewer
+from tests.alerts.workflow_helpers import actions_of, publish
+from tests.builders import (
+    edit_alert,
+    make_alert,
+    make_country,
+    make_editor,
+    make_reviewer,
+    make_user,
+)
+from tests.tasks import queued_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +179,93 @@ def test_a_first_submission_is_compared_with_the_live_version(alert, editor, rev
     assert "against=live" not in html
     assert Alert.objects.get(pk=alert.pk).countries.count() == 2
     assert Country.objects.filter(slug="armenia").exists()
+
+
+# --- Submissions that go stale ---------------------------------------------------------
+
+
+@pytest.fixture
+def submitted(alert, editor):
+    """The alert submitted by ``editor``, with a public schedule to keep."""
+    go_live = timezone.now() + datetime.timedelta(days=2)
+    return workflow.submit(alert=alert, user=editor, go_live_at=go_live)
+
+
+def messages_on(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_a_colleagues_save_closes_the_submission_and_tells_its_submitter(submitted, alert):
+    colleague = client_for(make_editor("colleague"))
+    response = post_change_form(colleague, alert, title="Retitled by a colleague")
+    assert response.status_code == 302
+
+    submitted.refresh_from_db()
+    assert submitted.status == Submission.Status.STALE
+    assert actions_of(alert)[-1] == "went_stale"
+    [mail] = [m for m in queued_mail() if m["subject"].startswith("Submit again")]
+    assert mail["recipients"] == ["editor@example.org"]
+    # The colleague is told the submitter was told.
+    page = colleague.get(response["Location"])
+    assert any("editor has been told" in m for m in messages_on(page))
+
+
+def test_the_submitter_is_told_on_their_next_admin_page_once(submitted, alert, editor):
+    post_change_form(client_for(make_editor("colleague")), alert, title="Retitled")
+
+    client = client_for(editor)
+    first = client.get(reverse("admin:index"))
+    assert any("went stale" in m and alert.title in m for m in messages_on(first))
+    again = client.get(reverse("admin:index"))
+    assert not any("went stale" in m for m in messages_on(again))
+
+
+def test_a_public_page_is_not_touched_by_the_notice(submitted, alert, editor, client):
+    post_change_form(client_for(make_editor("colleague")), alert, title="Retitled")
+    client.force_login(editor)
+    client.get(reverse("public:home"))
+    assert Submission.objects.get(pk=submitted.pk).submitter_told_at is None
+
+
+def test_an_edit_to_a_cited_source_closes_the_submission(submitted, alert):
+    source = alert.citations.first().source
+    colleague = make_user("librarian", superuser=True)
+    url = reverse("admin:sources_source_change", args=[source.pk])
+    form = {k: v for k, v in model_to_dict(source).items() if v is not None}
+    response = client_for(colleague).post(url, form | {"title": "A corrected source title"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    submitted.refresh_from_db()
+    assert submitted.status == Submission.Status.STALE
+    assert any(m["recipients"] == ["editor@example.org"] for m in queued_mail())
+
+
+def test_resubmitting_fills_in_the_earlier_change_note_and_schedule(editor, reviewer):
+    publication = publish(make_alert(author=editor, title="Published once"), editor=editor)
+    alert = publication.alert
+    edit_alert(alert, user=editor, summary="Updated [1].")
+    go_live = timezone.now() + datetime.timedelta(days=3)
+    first = workflow.submit(
+        alert=alert,
+        user=editor,
+        change_kind=ChangeKind.CORRECTION,
+        change_note="Corrects the date of the attack.",
+        go_live_at=go_live,
+    )
+    post_change_form(client_for(make_editor("colleague")), alert, title="Retitled")
+    assert Submission.objects.get(pk=first.pk).status == Submission.Status.STALE
+
+    page = client_for(editor).get(reverse("admin:alerts_alert_submit", args=[alert.pk]))
+    form = page.context["form"]
+    assert form["change_note"].value() == "Corrects the date of the attack."
+    assert form["change_kind"].value() == ChangeKind.CORRECTION
+    assert timezone.localtime(go_live).strftime('value="%Y-%m-%dT%H:%M"') in page.content.decode()
+
+
+def test_the_submitters_own_save_closes_it_without_mailing_them(submitted, alert, editor):
+    client = client_for(editor)
+    response = post_change_form(client, alert, title="Changed my mind")
+    page = client.get(response["Location"])
+    assert any("you changed it" in m for m in messages_on(page))
+    assert Submission.objects.get(pk=submitted.pk).status == Submission.Status.STALE
+    assert not [m for m in queued_mail() if m["subject"].startswith("Submit again")]
