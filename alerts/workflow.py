@@ -448,7 +448,7 @@ def approve(*, submission, user, comment=""):
             comment=comment,
         )
         when = (
-            f"It goes live at {publication.go_live_at:%Y-%m-%d %H:%M} UTC."
+            f"It goes live at {timezone.localtime(publication.go_live_at):%Y-%m-%d %H:%M %Z}."
             if scheduled
             else "It is live now."
         )

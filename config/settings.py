@@ -166,7 +166,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
+# The organisation's time zone: every time shown to staff and readers is in it, and
+# says so (config/formats/), and the go-live input is read in it.
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 

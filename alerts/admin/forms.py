@@ -145,7 +145,7 @@ class SubmitForm(forms.Form):
         help_text="Shown to the public with this version: what changed and why.",
     )
     go_live_at = forms.DateTimeField(
-        label="Go-live time (UTC)",
+        label="Go-live time",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Leave empty to publish as soon as it is approved.",
@@ -153,6 +153,8 @@ class SubmitForm(forms.Form):
 
     def __init__(self, *args, published_before, **kwargs):
         super().__init__(*args, **kwargs)
+        # Read in the organisation's time zone (TIME_ZONE): the label says which.
+        self.fields["go_live_at"].label = f"Go-live time ({timezone.get_current_timezone_name()})"
         if not published_before:
             # A first publication has no change note: the whole alert is new.
             del self.fields["change_kind"]

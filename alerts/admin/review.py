@@ -130,7 +130,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
         elif publication.go_live_at > publication.published_at:
             message = (
                 f"Approved as publication {publication.number}; it goes live at "
-                f"{publication.go_live_at:%Y-%m-%d %H:%M} UTC."
+                f"{timezone.localtime(publication.go_live_at):%Y-%m-%d %H:%M %Z}."
             )
         else:
             message = f"Approved and published as publication {publication.number}."

@@ -3,6 +3,7 @@
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from ..models import Submission
@@ -53,7 +54,7 @@ def submission_preview(request, pk):
         submission.snapshot,
         heading=(
             f"Preview of the version submitted by {submission.submitted_by.get_username()} "
-            f"on {submission.submitted_at:%Y-%m-%d %H:%M} UTC "
+            f"on {timezone.localtime(submission.submitted_at):%Y-%m-%d %H:%M %Z} "
             f"({submission.get_status_display().lower()}; not published)"
         ),
     )

@@ -269,3 +269,35 @@ def test_the_submitters_own_save_closes_it_without_mailing_them(submitted, alert
     assert any("you changed it" in m for m in messages_on(page))
     assert Submission.objects.get(pk=submitted.pk).status == Submission.Status.STALE
     assert not [m for m in queued_mail() if m["subject"].startswith("Submit again")]
+
+
+# --- Times name their zone --------------------------------------------------------------
+
+
+@pytest.fixture
+def berlin(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+
+
+def test_the_go_live_input_says_its_zone_and_is_read_in_it(berlin, alert, editor):
+    client = client_for(editor)
+    url = reverse("admin:alerts_alert_submit", args=[alert.pk])
+    assert "Go-live time (Europe/Berlin)" in client.get(url).content.decode()
+
+    next_year = timezone.now().year + 1
+    client.post(url, {"go_live_at": f"{next_year}-07-01T12:00", "_workflow": "Submit"})
+
+    submission = Submission.objects.get(alert=alert)
+    # Noon in Berlin in summer is 10:00 UTC.
+    assert submission.go_live_at == datetime.datetime(next_year, 7, 1, 10, 0, tzinfo=datetime.UTC)
+
+
+def test_times_on_the_review_page_and_in_lists_name_their_zone(berlin, alert, editor, reviewer):
+    submission = workflow.submit(alert=alert, user=editor)
+    review = review_page(submission, reviewer)
+    submitted = timezone.localtime(submission.submitted_at)
+    assert submitted.strftime("%Y-%m-%d %H:%M %Z") in review
+    assert "UTC" not in review
+
+    changelist = client_for(editor).get(reverse("admin:alerts_alert_changelist"))
+    assert timezone.localtime(alert.updated_at).strftime("%H:%M %Z") in changelist.content.decode()
