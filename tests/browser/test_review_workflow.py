@@ -88,7 +88,7 @@ def test_editor_submits_reviewer_requests_changes_then_approves(
         expect(diff).to_contain_text("First publication")
         inserted_title = diff.locator('tr[data-field="title"] td.diff-new ins')
         expect(inserted_title).to_have_text(TITLE)
-        # The diff's own styles pass the Content-Security-Policy (they carry its nonce).
+        # The diff's stylesheet applies (and passes the Content-Security-Policy).
         expect(inserted_title).to_have_css("background-color", "rgb(221, 255, 221)")
         expect(diff.locator('tbody[data-section="ratings"]')).to_contain_text("Armenia, stage 8")
         expect(review.locator("a.submitted-preview")).to_have_attribute(
@@ -112,10 +112,30 @@ def test_editor_submits_reviewer_requests_changes_then_approves(
         expect_success(page, "was changed successfully")
         submit_for_review(page, base, alert.pk)
 
-        # --- The reviewer approves the new submission ----------------------------------
+        # --- The reviewer reads the resubmission against what they sent back ----------
         open_review_from_queue(review, base)
-        expect(review.locator(".snapshot-diff")).to_contain_text("UN General Assembly")
+        diff = review.locator(".snapshot-diff")
+        expect(review.locator("h2", has_text="What changes")).to_contain_text(
+            "Version sent back on"
+        )
+        expect(diff).to_contain_text("UN General Assembly")
+        # Only what changed since it was sent back: the summary, not the whole alert.
+        expect(diff.locator('tr[data-field="summary"]')).to_have_count(1)
+        expect(diff.locator('tr[data-field="title"]')).to_have_count(0)
+        expect(review.locator("#submission-events")).to_contain_text(REVIEW_COMMENT)
         expect(review.locator(".stale-warning")).to_have_count(0)
+        # The diff and the round's comments come before the decision.
+        diff_top = diff.bounding_box()["y"]
+        events_top = review.locator("#submission-events").bounding_box()["y"]
+        decision_top = review.locator(".approve-form").bounding_box()["y"]
+        assert diff_top < events_top < decision_top
+        # One click compares it with what is live instead (nothing yet: all new).
+        with review.expect_navigation():
+            review.click("text=Compare with the live version")
+        expect(diff).to_contain_text("First publication")
+        expect(diff.locator('tr[data-field="title"]')).to_have_count(1)
+
+        # --- The reviewer approves the new submission ----------------------------------
         review.fill("#id_approve-comment", "Well sourced now.")
         with review.expect_navigation():
             review.click(".approve-form input[type=submit]")
