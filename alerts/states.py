@@ -8,6 +8,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -65,7 +66,17 @@ def with_state(queryset, now=None):
     # rows, although the admin shows only one page of them (at 60,000 alerts the
     # changelist's one query took 570 ms that way).
     return queryset.annotate(
-        _withdrawn=_found(Withdrawal.objects.filter(alert=OuterRef("pk"))),
+        # Withdrawn: a withdrawal took its latest publication down (a restoration is
+        # a later publication, and makes it published or scheduled again).
+        _withdrawn=_found(
+            Withdrawal.objects.filter(alert=OuterRef("pk")).exclude(
+                Exists(
+                    Publication.objects.filter(
+                        alert=OuterRef("alert"), number__gt=OuterRef("last_number")
+                    )
+                )
+            )
+        ),
         _pending=_found(pending),
         _pending_approvals=Subquery(pending_approvals, output_field=IntegerField()),
         _last_status=Subquery(latest_submission_status),

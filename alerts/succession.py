@@ -158,7 +158,7 @@ def _country_rows(country_id, now):
     that they do not hide older ones; CountrySpan.objects.current() still asks
     ``Publication.objects.live()`` of every row it shows.
     """
-    withdrawn = Withdrawal.objects.filter(alert=OuterRef("alert_id"))
+    withdrawn = Withdrawal.objects.covering(OuterRef("alert_id"), OuterRef("publication__number"))
     ends_at = "publication__supersession__superseded_at"
     determinations = PublishedDetermination.objects.filter(
         ~Exists(withdrawn), country_id=country_id, publication__supersession__isnull=False

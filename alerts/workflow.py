@@ -30,6 +30,7 @@ from .models import (
     PublishedDetermination,
     Submission,
     Withdrawal,
+    WithdrawalReview,
     WorkflowEvent,
     slug_taken,
 )
@@ -61,6 +62,29 @@ def latest_publication(alert):
 
 def live_publication(alert, now=None):
     return Publication.objects.current(now).filter(alert=alert).first()
+
+
+def withdrawal_in_force(alert):
+    """The withdrawal that took the alert's latest publication down, or None (never
+    withdrawn, or restored since by a later publication)."""
+    last = latest_publication(alert)
+    if last is None:
+        return None
+    return (
+        Withdrawal.objects.covering(alert, last.number)
+        .select_related("withdrawn_by")
+        .order_by("-last_number")
+        .first()
+    )
+
+
+def unreviewed_withdrawals():
+    """Withdrawals no second reviewer has confirmed or rejected yet, oldest first."""
+    return (
+        Withdrawal.objects.filter(review__isnull=True)
+        .select_related("alert", "withdrawn_by")
+        .order_by("withdrawn_at")
+    )
 
 
 def open_submission(alert):
@@ -306,10 +330,27 @@ def state_label(alert):
 def submit(*, alert, user, change_note="", change_kind=None, go_live_at=None):
     """Put the alert's current working copy up for review, pinned to its revision."""
     _require(user, "alerts.submit_alert", "Only editors can submit an alert for review.")
+    return _submit(
+        alert=alert,
+        user=user,
+        change_note=change_note,
+        change_kind=change_kind,
+        go_live_at=go_live_at,
+    )
+
+
+def _submit(*, alert, user, change_note, change_kind, go_live_at):
+    # Also the restoration a reviewer's rejection of a withdrawal submits.
     with transaction.atomic():
         alert = _lock_alert(alert)
-        if Withdrawal.objects.filter(alert=alert).exists():
-            raise WorkflowError("This alert was withdrawn and cannot be submitted again.")
+        withdrawn = withdrawal_in_force(alert) is not None
+        if withdrawn and change_kind != ChangeKind.RESTORATION:
+            raise WorkflowError(
+                "This alert was withdrawn: it can only be submitted as a restoration, with a "
+                "public note saying why it is restored."
+            )
+        if change_kind == ChangeKind.RESTORATION and not withdrawn:
+            raise WorkflowError("Only a withdrawn alert can be restored.")
         revision = latest_revision(alert)
         if revision is None:
             raise WorkflowError(
@@ -327,7 +368,11 @@ def submit(*, alert, user, change_note="", change_kind=None, go_live_at=None):
         published_before = alert.publications.exists()
         change_note = (change_note or "").strip()
         if published_before:
-            if change_kind not in (ChangeKind.UPDATE, ChangeKind.CORRECTION):
+            if change_kind not in (
+                ChangeKind.UPDATE,
+                ChangeKind.CORRECTION,
+                ChangeKind.RESTORATION,
+            ):
                 raise WorkflowError(
                     "This alert has been published: say whether this is an update or a correction."
                 )
@@ -577,12 +622,15 @@ def withdraw(*, alert, user, reason):
         raise WorkflowError("Give the public reason for the withdrawal.")
     with transaction.atomic():
         alert = _lock_alert(alert)
-        if Withdrawal.objects.filter(alert=alert).exists():
+        if withdrawal_in_force(alert) is not None:
             raise WorkflowError("This alert has already been withdrawn.")
-        if not alert.publications.exists():
+        last = latest_publication(alert)
+        if last is None:
             raise WorkflowError("Only a published alert can be withdrawn; this one never was.")
         from_state = state_label(alert)
-        withdrawal = Withdrawal.objects.create(alert=alert, reason=reason, withdrawn_by=user)
+        withdrawal = Withdrawal.objects.create(
+            alert=alert, last_number=last.number, reason=reason, withdrawn_by=user
+        )
         # Its publications leave every public surface at once (Publication.objects.live);
         # the countries it rated fall back to what other alerts say.
         succession.record(alert)
@@ -601,9 +649,99 @@ def withdraw(*, alert, user, reason):
             comment=reason,
         )
         queue_mail(
+            subject=f"Confirm or reject: {alert.title} was withdrawn",
+            body=f"{user.get_username()} withdrew “{alert.title}”; it is off the public site "
+            f"now.\n\nReason: {reason}\n\nA second reviewer must confirm or reject the "
+            f"withdrawal: {_admin_url('admin:alerts_withdrawal_change', withdrawal.pk)}\n",
+            recipients=_reviewer_emails(exclude=[user]),
+        )
+        queue_mail(
             subject=f"Withdrawn: {alert.title}",
             body=f"{user.get_username()} withdrew “{alert.title}”.\n\nReason: {reason}\n",
-            recipients=list(_reviewer_emails(exclude=[user]))
-            + [alert.created_by.email if alert.created_by else ""],
+            recipients=[alert.created_by.email if alert.created_by else ""],
         )
     return withdrawal
+
+
+def _review_withdrawal(withdrawal, user):
+    """Lock and check a withdrawal a second reviewer is deciding on."""
+    _require(user, "alerts.withdraw_alert", "Only reviewers can confirm or reject a withdrawal.")
+    _lock_alert(withdrawal.alert)
+    withdrawal = Withdrawal.objects.select_related("alert", "withdrawn_by").get(pk=withdrawal.pk)
+    if WithdrawalReview.objects.filter(withdrawal=withdrawal).exists():
+        raise WorkflowError("A reviewer has already decided on this withdrawal.")
+    if withdrawal.withdrawn_by_id == user.pk:
+        raise WorkflowError("You withdrew this alert, so another reviewer must decide on it.")
+    return withdrawal
+
+
+def confirm_withdrawal(*, withdrawal, user, comment=""):
+    """A second reviewer agrees the alert should stay withdrawn."""
+    with transaction.atomic():
+        withdrawal = _review_withdrawal(withdrawal, user)
+        comment = (comment or "").strip()
+        review = WithdrawalReview.objects.create(
+            withdrawal=withdrawal,
+            decision=WithdrawalReview.Decision.CONFIRMED,
+            reviewer=user,
+            comment=comment,
+        )
+        _record(
+            alert=withdrawal.alert,
+            action=WorkflowEvent.Action.WITHDRAWAL_CONFIRMED,
+            actor=user,
+            frm="withdrawn",
+            to="withdrawn",
+            comment=comment,
+        )
+        queue_mail(
+            subject=f"Withdrawal confirmed: {withdrawal.alert.title}",
+            body=f"{user.get_username()} confirmed the withdrawal of “{withdrawal.alert.title}”.\n",
+            recipients=[withdrawal.withdrawn_by.email],
+        )
+    return review
+
+
+def reject_withdrawal(*, withdrawal, user, reason):
+    """A second reviewer disagrees: the alert is to come back. Nothing is un-withdrawn
+    in place; the reviewer submits the alert as a restoration, with a public note
+    saying why, which someone else must approve like any other submission."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Say why the alert should come back: the reason is published.")
+    with transaction.atomic():
+        withdrawal = _review_withdrawal(withdrawal, user)
+        if withdrawal_in_force(withdrawal.alert) != withdrawal:
+            raise WorkflowError("The alert was published again since this withdrawal.")
+        review = WithdrawalReview.objects.create(
+            withdrawal=withdrawal,
+            decision=WithdrawalReview.Decision.REJECTED,
+            reviewer=user,
+            comment=reason,
+        )
+        _record(
+            alert=withdrawal.alert,
+            action=WorkflowEvent.Action.WITHDRAWAL_REJECTED,
+            actor=user,
+            frm="withdrawn",
+            to="withdrawn",
+            comment=reason,
+        )
+        note = (
+            f"Restored. It was withdrawn on {withdrawal.withdrawn_at:%-d %B %Y}; a second "
+            f"review rejected the withdrawal: {reason}"
+        )
+        submission = _submit(
+            alert=withdrawal.alert,
+            user=user,
+            change_kind=ChangeKind.RESTORATION,
+            change_note=note,
+            go_live_at=None,
+        )
+        queue_mail(
+            subject=f"Withdrawal rejected: {withdrawal.alert.title}",
+            body=f"{user.get_username()} rejected the withdrawal of “{withdrawal.alert.title}” "
+            f"and submitted it for restoration.\n\n{reason}\n",
+            recipients=[withdrawal.withdrawn_by.email],
+        )
+    return review, submission

@@ -342,7 +342,7 @@ class Scale:
         reviewers = [User.objects.get(username=name) for name in p.REVIEWERS]
         candidates = list(
             Alert.objects.filter(
-                slug__startswith=p.SLUG_PREFIX, publications__isnull=False, withdrawal__isnull=True
+                slug__startswith=p.SLUG_PREFIX, publications__isnull=False, withdrawals__isnull=True
             )
             .exclude(submissions__status="pending")
             .exclude(slug=p.alert_slug(1))

@@ -22,7 +22,6 @@ from .. import workflow
 from ..diff import diff_snapshots
 from ..models import (
     Alert,
-    Withdrawal,
     WorkflowEvent,
 )
 from ..snapshot import build_snapshot
@@ -244,9 +243,10 @@ class AlertAdmin(VersionAdmin):
             "review_url": (
                 reverse("admin:alerts_submission_change", args=[pending.pk]) if pending else None
             ),
+            # A withdrawn alert can be submitted too: as a restoration.
             "submit_url": (
                 reverse("admin:alerts_alert_submit", args=[alert.pk])
-                if user.has_perm("alerts.submit_alert") and not withdrawn
+                if user.has_perm("alerts.submit_alert")
                 else None
             ),
             "withdraw_url": (
@@ -312,9 +312,11 @@ class AlertAdmin(VersionAdmin):
         """Submit for review: asks for the change note and an optional go-live time."""
         alert = self._alert_for(request, object_id)
         earlier = workflow.previous_attempt(alert)
+        withdrawal = workflow.withdrawal_in_force(alert)
         form = SubmitForm(
             request.POST if request.method == "POST" else None,
             published_before=alert.publications.exists(),
+            withdrawn=withdrawal is not None,
             initial=SubmitForm.initial_from(earlier),
         )
         if request.method == "POST" and form.is_valid():
@@ -354,6 +356,12 @@ class AlertAdmin(VersionAdmin):
                     "The reviewers will see exactly the version saved now. Editing the alert "
                     "after submitting makes the submission stale, and it must be submitted again."
                     + in_review_already(alert)
+                    + (
+                        " This alert was withdrawn: approved, this restores it as a new "
+                        "version, with your note saying why."
+                        if withdrawal
+                        else ""
+                    )
                 ),
                 "problems": workflow.submission_problems(snapshot),
                 "diff": diff_snapshots(
@@ -385,7 +393,7 @@ class AlertAdmin(VersionAdmin):
                 return HttpResponseRedirect(reverse("admin:alerts_alert_change", args=[alert.pk]))
         if not request.user.has_perm("alerts.withdraw_alert"):
             refusal = "Only reviewers can withdraw an alert."
-        elif Withdrawal.objects.filter(alert=alert).exists():
+        elif workflow.withdrawal_in_force(alert) is not None:
             refusal = "This alert has already been withdrawn."
         elif not alert.publications.exists():
             refusal = "Only a published alert can be withdrawn; this one never was."

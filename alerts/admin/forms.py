@@ -151,8 +151,16 @@ class SubmitForm(forms.Form):
         help_text="Leave empty to publish as soon as it is approved.",
     )
 
-    def __init__(self, *args, published_before, **kwargs):
+    def __init__(self, *args, published_before, withdrawn=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if withdrawn:
+            # Only a restoration brings a withdrawn alert back, and its note says why.
+            self.fields["change_kind"].choices = [(ChangeKind.RESTORATION, "Restoration")]
+            self.initial["change_kind"] = ChangeKind.RESTORATION
+            self.fields["change_note"].help_text = (
+                "Shown to the public with this version: why the alert is restored, and what "
+                "was corrected if anything."
+            )
         # Read in the organisation's time zone (TIME_ZONE): the label says which.
         self.fields["go_live_at"].label = f"Go-live time ({timezone.get_current_timezone_name()})"
         if not published_before:

@@ -73,11 +73,20 @@ class SubmissionAdmin(ReadOnlyAdmin):
             }
             for submission in workflow.awaiting_review_by(request.user)
         ]
+        withdrawals = [
+            {
+                "withdrawal": withdrawal,
+                "url": reverse("admin:alerts_withdrawal_change", args=[withdrawal.pk]),
+                "mine": withdrawal.withdrawn_by_id == request.user.pk,
+            }
+            for withdrawal in workflow.unreviewed_withdrawals()
+        ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Awaiting my review",
             "rows": rows,
+            "withdrawals": withdrawals,
             "is_reviewer": request.user.has_perm("alerts.review_alert"),
         }
         return TemplateResponse(request, "admin/alerts/submission/queue.html", context)

@@ -18,6 +18,7 @@ from .workflow import (
     ImmutableQuerySet,
     Submission,
     Withdrawal,
+    WithdrawalReview,
     WorkflowEvent,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "Submission",
     "Supersession",
     "Withdrawal",
+    "WithdrawalReview",
     "WorkflowEvent",
     "slug_taken",
 ]

@@ -13,7 +13,7 @@ from .workflow import ChangeKind, ImmutableModel, ImmutableQuerySet, Submission,
 
 class PublicationQuerySet(ImmutableQuerySet):
     def live(self, now=None):
-        """What the public may read: publications gone live whose alert is not withdrawn.
+        """What the public may read: publications gone live that no withdrawal took down.
 
         The one definition. Every public surface starts here (or from ``current``,
         which narrows it), and nothing else restates it. Time is a filter, not a job:
@@ -24,7 +24,9 @@ class PublicationQuerySet(ImmutableQuerySet):
         # NOT EXISTS rather than a LEFT JOIN on the withdrawal: PostgreSQL plans the
         # anti-join well, while the join's IS NULL filter was misestimated into
         # sequential scans of every publication (17-35 s at 100,000 alerts).
-        withdrawn = Withdrawal.objects.filter(alert=models.OuterRef("alert_id"))
+        withdrawn = Withdrawal.objects.covering(
+            models.OuterRef("alert_id"), models.OuterRef("number")
+        )
         return self.filter(~models.Exists(withdrawn), go_live_at__lte=now)
 
     def current(self, now=None):
@@ -54,7 +56,7 @@ class Publication(ImmutableModel):
     )
     snapshot = models.JSONField()
     snapshot_hash = models.CharField(max_length=64)
-    change_kind = models.CharField(max_length=10, choices=ChangeKind.choices)
+    change_kind = models.CharField(max_length=12, choices=ChangeKind.choices)
     change_note = models.TextField(blank=True)
     approvers = models.JSONField(default=list, help_text="Usernames of the approving reviewers.")
     published_at = models.DateTimeField(default=timezone.now)

@@ -12,6 +12,8 @@ class ChangeKind(models.TextChoices):
     FIRST = "first", "First publication"
     UPDATE = "update", "Update"
     CORRECTION = "correction", "Correction"
+    # A withdrawn alert published again, reviewed like any other version.
+    RESTORATION = "restoration", "Restoration"
 
 
 class Submission(models.Model):
@@ -34,7 +36,7 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
-    change_kind = models.CharField(max_length=10, choices=ChangeKind.choices)
+    change_kind = models.CharField(max_length=12, choices=ChangeKind.choices)
     change_note = models.TextField(
         blank=True, help_text="Public: what changed and why. Required after the first publication."
     )
@@ -123,20 +125,63 @@ class ImmutableModel(models.Model):
         raise ImmutableError(f"{type(self).__name__} {self.pk} cannot be deleted.")
 
 
-class Withdrawal(ImmutableModel):
-    """A published alert taken down by a reviewer, with a public reason."""
+class WithdrawalQuerySet(ImmutableQuerySet):
+    def covering(self, alert, number):
+        """The withdrawals that took publication ``number`` of ``alert`` down (values
+        or expressions, e.g. OuterRef): one is enough to keep it off the public site."""
+        return self.filter(alert=alert, last_number__gte=number)
 
-    alert = models.OneToOneField(Alert, on_delete=models.PROTECT, related_name="withdrawal")
+
+class Withdrawal(ImmutableModel):
+    """A published alert taken down by a reviewer, with a public reason.
+
+    It takes down every publication of the alert up to ``last_number`` (all it had at
+    the time), at once; a second reviewer then confirms or rejects it
+    (WithdrawalReview). Nothing is un-withdrawn in place: the alert comes back only as
+    a new, reviewed publication (a restoration), whose number is higher.
+    """
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="withdrawals")
+    last_number = models.PositiveIntegerField(
+        help_text="The publications of the alert up to this number are withdrawn."
+    )
     reason = models.TextField(help_text="Shown publicly in place of the alert.")
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     withdrawn_at = models.DateTimeField(default=timezone.now)
 
-    objects = ImmutableQuerySet.as_manager()
+    objects = WithdrawalQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "last_number"], name="one_withdrawal_a_version"
+            )
+        ]
 
     def __str__(self):
         return f"Withdrawal of {self.alert} on {self.withdrawn_at:%Y-%m-%d}"
+
+
+class WithdrawalReview(ImmutableModel):
+    """A second reviewer's decision on a withdrawal: confirmed, or rejected (the alert
+    is then restored through an ordinary submission)."""
+
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    withdrawal = models.OneToOneField(Withdrawal, on_delete=models.PROTECT, related_name="review")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.get_decision_display()}: {self.withdrawal}"
 
 
 class WorkflowEvent(ImmutableModel):
@@ -151,6 +196,8 @@ class WorkflowEvent(ImmutableModel):
         SCHEDULED = "scheduled", "Approved and scheduled"
         WITHDRAWN = "withdrawn", "Withdrawn"
         WENT_STALE = "went_stale", "Went stale (the alert changed after it was submitted)"
+        WITHDRAWAL_CONFIRMED = "withdrawal_confirmed", "Withdrawal confirmed"
+        WITHDRAWAL_REJECTED = "withdrawal_rejected", "Withdrawal rejected (to be restored)"
 
     alert = models.ForeignKey(
         Alert,

@@ -53,7 +53,7 @@ def _publication_entry(pub):
     link = reverse("public:alert_version", args=[pub.slug, pub.number])
     note = ""
     if pub.change_note:
-        kind = "Correction" if pub.change_kind == ChangeKind.CORRECTION else "Update"
+        kind = ChangeKind(pub.change_kind).label
         note = format_html("<p><strong>{}:</strong> {}</p>", kind, pub.change_note)
     return Entry(
         title=KIND_PREFIX.get(pub.change_kind, "") + pub.title,

@@ -82,6 +82,42 @@ def versions_of(publication, now=None):
     )
 
 
+def public_record(alert_id, now=None):
+    """Every version of the alert that went live, oldest first, withdrawn ones too: the
+    public record (number, date, kind, change note, and when it was withdrawn). Never
+    any of their text: a withdrawn version's content is not public. One query."""
+    now = now or timezone.now()
+    withdrawn_at = (
+        Withdrawal.objects.covering(OuterRef("alert_id"), OuterRef("number"))
+        .filter(withdrawn_at__lte=now)
+        .order_by("withdrawn_at")
+        .values("withdrawn_at")[:1]
+    )
+    return list(
+        Publication.objects.filter(alert_id=alert_id, go_live_at__lte=now)
+        .annotate(withdrawn_at=Subquery(withdrawn_at))
+        .order_by("number")
+        .values("number", "change_kind", "change_note", "go_live_at", "withdrawn_at")
+    )
+
+
+def country_withdrawals(country, now=None):
+    """Withdrawals of alerts whose public versions rated ``country``, newest first: a
+    country page keeps saying that an alert about it was withdrawn, and why."""
+    now = now or timezone.now()
+    rated = PublishedDetermination.objects.filter(
+        country=country,
+        alert_id=OuterRef("alert_id"),
+        publication__number__lte=OuterRef("last_number"),
+        go_live_at__lte=OuterRef("withdrawn_at"),
+    )
+    return list(
+        Withdrawal.objects.filter(Exists(rated), withdrawn_at__lte=now)
+        .annotate(slug=Subquery(_public_before_withdrawal().values("slug")[:1]))
+        .order_by("-withdrawn_at", "-id")
+    )
+
+
 def renamed_to(slug, now=None):
     """The current slug of a live alert that was once published under ``slug``, or None."""
     older = live(now).filter(slug=slug).values("alert_id")

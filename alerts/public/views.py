@@ -36,10 +36,16 @@ def _not_live(request, slug, *, view_name, args=()):
     """Why ``slug`` has no live alert: withdrawn (410), renamed (301) or unknown (404)."""
     withdrawal = queries.withdrawal_for(slug)
     if withdrawal is not None:
+        # The record stays public: the notice, and the list of versions (without their
+        # text, which was withdrawn).
         return render(
             request,
             "410.html",
-            {"withdrawal": withdrawal, "slug": slug},
+            {
+                "withdrawal": withdrawal,
+                "slug": slug,
+                "versions": list(reversed(queries.public_record(withdrawal.alert_id))),
+            },
             status=410,
         )
     new_slug = queries.renamed_to(slug)
@@ -82,7 +88,7 @@ def alert_context(request, publication, versions, *, is_current):
         "notes": [
             v
             for v in versions
-            if v["change_kind"] in (ChangeKind.UPDATE, ChangeKind.CORRECTION) and v["change_note"]
+            if v["change_kind"] != ChangeKind.FIRST and v["change_note"]
         ],
         "first_published": first["go_live_at"] if first else publication.go_live_at,
         "is_current": is_current,
@@ -157,6 +163,7 @@ def alert_versions(request, slug):
     if current is None:
         return _not_live(request, slug, view_name="public:alert_versions")
     versions = queries.versions_of(current)
+    # Only live versions can be compared; the list shows withdrawn ones too.
     numbers = [v["number"] for v in versions]
     new = _parse_number(request.GET.get("to"))
     old = _parse_number(request.GET.get("from"))
@@ -186,7 +193,7 @@ def alert_versions(request, slug):
         "public/alert_versions.html",
         {
             "publication": current,
-            "versions": list(reversed(versions)),
+            "versions": list(reversed(queries.public_record(current.alert_id))),
             "numbers": numbers,
             "diff": diff,
             "diff_old": old,
@@ -242,9 +249,10 @@ def country_detail(request, slug):
 
     country = Country.objects.filter(slug=slug).first()
     history = queries.country_history(country, COUNTRY_HISTORY + 1) if country else []
-    if not history:
-        # Only countries some live publication rates have a page: a country that
-        # exists only in drafts must not be revealed.
+    withdrawals = queries.country_withdrawals(country) if country else []
+    if not history and not withdrawals:
+        # Only countries some public version rates (or rated, before a withdrawal)
+        # have a page: a country that exists only in drafts must not be revealed.
         raise Http404("No published alert rates this country.")
     complete = len(history) <= COUNTRY_HISTORY
     history = history[-COUNTRY_HISTORY:]
@@ -271,6 +279,7 @@ def country_detail(request, slug):
             "alerts": list(alerts.values())[:COUNTRY_ALERTS],
             # Older alerts may lie before the history shown: the list links them all.
             "more_alerts": len(alerts) > COUNTRY_ALERTS or not complete,
+            "withdrawals": withdrawals,
             "nav": "countries",
         },
     )

@@ -551,6 +551,7 @@ class BulkWriter:
                 Withdrawal(
                     id=self.ids.next(Withdrawal),
                     alert_id=alert.pk,
+                    last_number=publications[-1].number,
                     reason=plan.withdrawal_reason,
                     withdrawn_by_id=reviewer.pk,
                     withdrawn_at=when,

@@ -192,7 +192,9 @@ def shape():
                     )
                 ],
                 "withdrawal": (
-                    (withdrawal.reason, withdrawal.withdrawn_by.username) if withdrawal else None
+                    (withdrawal.reason, withdrawal.withdrawn_by.username, withdrawal.last_number)
+                    if withdrawal
+                    else None
                 ),
             }
         )
@@ -383,7 +385,7 @@ def test_bulk_history_works_with_reversion_and_the_workflow(bulk_seeded, django_
     """Bulk rows behave like real ones: revert a revision, then edit, submit, approve."""
     alert = (
         synthetic_alerts()
-        .filter(publications__number=2, withdrawal__isnull=True)
+        .filter(publications__number=2, withdrawals__isnull=True)
         .distinct()
         .first()
     )

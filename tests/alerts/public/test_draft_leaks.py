@@ -201,6 +201,12 @@ def test_searches_and_filters_for_hidden_words_find_nothing(client, planted):
                 # The country's readers are told of the withdrawal, and of nothing more.
                 assert response.status_code == 200, url
                 assert [e.title for e in feedparser.parse(body).entries] == ["Alert withdrawn"]
+            elif kind == "withdrawn" and url == reverse("public:country_detail", args=[country]):
+                # The country's page stays up and says an alert about it was withdrawn;
+                # none of the withdrawn text is on it (checked below).
+                assert response.status_code == 200, url
+                assert "Withdrawn alerts" in body, url
+                assert "Not rated by any current alert" in body, url
             else:
                 assert response.status_code in (200, 404), url
                 assert "No alerts match" in body or response.status_code == 404, url
