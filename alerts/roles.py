@@ -17,7 +17,14 @@ _CHILD_MODELS = {
 # Both roles can read the workflow records; only the workflow functions write them.
 _WORKFLOW_VIEWS = [
     f"alerts.view_{model}"
-    for model in ("submission", "approval", "publication", "withdrawal", "workflowevent")
+    for model in (
+        "submission",
+        "approval",
+        "publication",
+        "withdrawal",
+        "redaction",
+        "workflowevent",
+    )
 ] + [
     # The background tasks (review mail among them), to see one that is failing.
     "django_tasks_database.view_dbtaskresult"

@@ -28,6 +28,9 @@ from .models import (
     Level,
     Publication,
     PublishedDetermination,
+    RedactedVersion,
+    Redaction,
+    RedactionReview,
     Submission,
     Withdrawal,
     WithdrawalReview,
@@ -745,3 +748,111 @@ def reject_withdrawal(*, withdrawal, user, reason):
             recipients=[withdrawal.withdrawn_by.email],
         )
     return review, submission
+
+
+# --- Withholding past versions (safety redaction) -------------------------------------
+
+
+def propose_redaction(*, alert, numbers, user, reason=""):
+    """Propose withholding the text of past versions ``numbers`` of ``alert`` from the
+    public; a second reviewer must approve it. The current version is corrected by an
+    ordinary update instead, so it cannot be withheld."""
+    _require(user, "alerts.review_alert", "Only reviewers can propose withholding versions.")
+    numbers = sorted({int(n) for n in numbers})
+    if not numbers:
+        raise WorkflowError("Choose the versions to withhold.")
+    with transaction.atomic():
+        alert = _lock_alert(alert)
+        publications = {p.number: p for p in alert.publications.filter(number__in=numbers)}
+        missing = [n for n in numbers if n not in publications]
+        if missing:
+            raise WorkflowError(f"This alert has no version {missing[0]}.")
+        current = live_publication(alert)
+        if current is not None and current.number in numbers:
+            raise WorkflowError(
+                f"Version {current.number} is the current one: correct it with an update "
+                "first, then withhold the earlier versions."
+            )
+        fields = {"alert": alert, "proposed_by": user}
+        if (reason or "").strip():
+            fields["reason"] = reason.strip()
+        redaction = Redaction.objects.create(**fields)
+        RedactedVersion.objects.bulk_create(
+            [RedactedVersion(redaction=redaction, publication=publications[n]) for n in numbers]
+        )
+        _record(
+            alert=alert,
+            action=WorkflowEvent.Action.REDACTION_PROPOSED,
+            actor=user,
+            frm=state_label(alert),
+            to=state_label(alert),
+            comment=f"Versions {', '.join(map(str, numbers))}: {redaction.reason}",
+        )
+        queue_mail(
+            subject=f"Approve or reject: withhold versions of {alert.title}",
+            body=f"{user.get_username()} proposes withholding versions "
+            f"{', '.join(map(str, numbers))} of “{alert.title}” {redaction.reason}.\n\n"
+            f"A second reviewer must decide: "
+            f"{_admin_url('admin:alerts_redaction_change', redaction.pk)}\n",
+            recipients=_reviewer_emails(exclude=[user]),
+        )
+    return redaction
+
+
+def _review_redaction(redaction, user):
+    _require(user, "alerts.review_alert", "Only reviewers can decide on withholding versions.")
+    _lock_alert(redaction.alert)
+    redaction = Redaction.objects.select_related("alert").get(pk=redaction.pk)
+    if RedactionReview.objects.filter(redaction=redaction).exists():
+        raise WorkflowError("A reviewer has already decided on this proposal.")
+    if redaction.proposed_by_id == user.pk:
+        raise WorkflowError("You proposed this, so another reviewer must decide on it.")
+    return redaction
+
+
+def approve_redaction(*, redaction, user, comment=""):
+    """Withhold the versions: from now on the public sees a notice instead of their text,
+    everywhere (the caches are told, as for a publication)."""
+    with transaction.atomic():
+        redaction = _review_redaction(redaction, user)
+        review = RedactionReview.objects.create(
+            redaction=redaction,
+            decision=RedactionReview.Decision.APPROVED,
+            reviewer=user,
+            comment=(comment or "").strip(),
+        )
+        alert = redaction.alert
+        _record(
+            alert=alert,
+            action=WorkflowEvent.Action.REDACTION_APPROVED,
+            actor=user,
+            frm=state_label(alert),
+            to=state_label(alert),
+            comment=review.comment,
+        )
+        page_cache.changed()
+        front_cache.alert_changed(alert)
+    return review
+
+
+def reject_redaction(*, redaction, user, comment):
+    comment = (comment or "").strip()
+    if not comment:
+        raise WorkflowError("Say why the versions should stay public.")
+    with transaction.atomic():
+        redaction = _review_redaction(redaction, user)
+        review = RedactionReview.objects.create(
+            redaction=redaction,
+            decision=RedactionReview.Decision.REJECTED,
+            reviewer=user,
+            comment=comment,
+        )
+        _record(
+            alert=redaction.alert,
+            action=WorkflowEvent.Action.REDACTION_REJECTED,
+            actor=user,
+            frm=state_label(redaction.alert),
+            to=state_label(redaction.alert),
+            comment=comment,
+        )
+    return review

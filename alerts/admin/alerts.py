@@ -27,7 +27,7 @@ from ..models import (
 from ..snapshot import build_snapshot
 from ..states import STATES, alert_state, with_state
 from ..versions import alert_versions
-from . import stale
+from . import redactions, stale
 from .changelist import QuickLinksRelatedFilter
 from .forms import (
     CitationInline,
@@ -224,6 +224,11 @@ class AlertAdmin(VersionAdmin):
                 name="alerts_alert_withdraw",
             ),
             path("<path:object_id>/diff/", view(self.diff_view), name="alerts_alert_diff"),
+            path(
+                "<path:object_id>/withhold/",
+                view(self.withhold_view),
+                name="alerts_alert_withhold",
+            ),
         ] + super().get_urls()
 
     def workflow_context(self, request, alert):
@@ -255,6 +260,11 @@ class AlertAdmin(VersionAdmin):
                 else None
             ),
             "submit_field": SUBMIT_FIELD,
+            "withhold_url": (
+                reverse("admin:alerts_alert_withhold", args=[alert.pk])
+                if user.has_perm("alerts.review_alert") and published
+                else None
+            ),
             "changes_requested": None,
         }
         if state == "changes_requested":
@@ -414,6 +424,10 @@ class AlertAdmin(VersionAdmin):
                 "danger": True,
             },
         )
+
+    def withhold_view(self, request, object_id):
+        """Propose withholding past versions for someone's safety (reviewers)."""
+        return redactions.propose_view(self, request, self._alert_for(request, object_id))
 
     def diff_view(self, request, object_id):
         """The working copy against the live publication."""

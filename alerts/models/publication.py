@@ -8,7 +8,15 @@ from django.utils import timezone
 from stages.models import Country
 
 from .alert import Alert, Level
-from .workflow import ChangeKind, ImmutableModel, ImmutableQuerySet, Submission, Withdrawal
+from .workflow import (
+    ChangeKind,
+    ImmutableModel,
+    ImmutableQuerySet,
+    RedactedVersion,
+    RedactionReview,
+    Submission,
+    Withdrawal,
+)
 
 
 class PublicationQuerySet(ImmutableQuerySet):
@@ -28,6 +36,18 @@ class PublicationQuerySet(ImmutableQuerySet):
             models.OuterRef("alert_id"), models.OuterRef("number")
         )
         return self.filter(~models.Exists(withdrawn), go_live_at__lte=now)
+
+    def with_withholding(self):
+        """Annotate ``withheld_at`` and ``withheld_reason``: set when an approved
+        redaction withholds the version's text from the public (None otherwise)."""
+        approved = RedactedVersion.objects.filter(
+            publication=models.OuterRef("pk"),
+            redaction__review__decision=RedactionReview.Decision.APPROVED,
+        ).order_by("redaction__review__decided_at")
+        return self.annotate(
+            withheld_at=models.Subquery(approved.values("redaction__review__decided_at")[:1]),
+            withheld_reason=models.Subquery(approved.values("redaction__reason")[:1]),
+        )
 
     def current(self, now=None):
         """Of ``live``, each alert's current version: the ones not superseded by ``now``.

@@ -198,6 +198,9 @@ class WorkflowEvent(ImmutableModel):
         WENT_STALE = "went_stale", "Went stale (the alert changed after it was submitted)"
         WITHDRAWAL_CONFIRMED = "withdrawal_confirmed", "Withdrawal confirmed"
         WITHDRAWAL_REJECTED = "withdrawal_rejected", "Withdrawal rejected (to be restored)"
+        REDACTION_PROPOSED = "redaction_proposed", "Withholding of past versions proposed"
+        REDACTION_APPROVED = "redaction_approved", "Past versions withheld"
+        REDACTION_REJECTED = "redaction_rejected", "Withholding of past versions rejected"
 
     alert = models.ForeignKey(
         Alert,
@@ -238,3 +241,61 @@ class WorkflowEvent(ImmutableModel):
 
     def __str__(self):
         return f"{self.alert_title}: {self.get_action_display()} by {self.actor_name}"
+
+
+class Redaction(ImmutableModel):
+    """A reviewer's proposal to withhold the text of past versions of an alert (for the
+    safety of people named in them, say), which a second reviewer approves or rejects
+    (RedactionReview). Publications never change: approved, the versions' public pages,
+    diffs, feeds and API entries show a notice instead of their text; staff still see it.
+    """
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="redactions")
+    reason = models.CharField(
+        max_length=200,
+        default="for the safety of people named in it",
+        help_text="Public, completing “Version 2 withheld on 5 December 2026 …”.",
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Redaction of {self.alert} proposed {self.proposed_at:%Y-%m-%d}"
+
+
+class RedactedVersion(ImmutableModel):
+    """One version a redaction withholds."""
+
+    redaction = models.ForeignKey(Redaction, on_delete=models.PROTECT, related_name="versions")
+    publication = models.ForeignKey(
+        "alerts.Publication", on_delete=models.PROTECT, related_name="redactions"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["redaction", "publication"], name="one_row_a_redacted_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.redaction}: publication {self.publication_id}"
+
+
+class RedactionReview(ImmutableModel):
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    redaction = models.OneToOneField(Redaction, on_delete=models.PROTECT, related_name="review")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.get_decision_display()}: {self.redaction}"

@@ -151,11 +151,24 @@ def _alert_document(request, current, pub):
     versions = list(
         queries.live()
         .filter(alert_id=current.alert_id)
+        .with_withholding()
         .order_by("number")
-        .values("number", "change_kind", "change_note", "go_live_at", "slug")
+        .values(
+            "number",
+            "change_kind",
+            "change_note",
+            "go_live_at",
+            "slug",
+            "withheld_at",
+            "withheld_reason",
+        )
     )
+    withheld = {}
     for version in versions:
         version["slug"] = current.slug  # versions are addressed under the current slug
+        at, reason = version.pop("withheld_at"), version.pop("withheld_reason")
+        if at is not None:
+            withheld[version["number"]] = queries.withheld_notice(version["number"], at, reason)
     return {
         "api_version": API_VERSION,
         "slug": current.slug,
@@ -164,8 +177,13 @@ def _alert_document(request, current, pub):
         "url": _absolute(request, "public:alert_detail", current.slug),
         "publication": _publication_meta(request, _meta_of(pub) | {"slug": current.slug}),
         "current_publication": current.number,
-        "versions": [_publication_meta(request, v) for v in versions],
-        "snapshot": upgrade(pub.snapshot),
+        "versions": [
+            _publication_meta(request, v) | {"withheld": withheld.get(v["number"])}
+            for v in versions
+        ],
+        # A withheld version's text is not public: the notice says so instead.
+        "withheld": withheld.get(pub.number),
+        "snapshot": None if pub.number in withheld else upgrade(pub.snapshot),
     }
 
 

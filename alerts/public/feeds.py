@@ -55,10 +55,17 @@ def _publication_entry(pub):
     if pub.change_note:
         kind = ChangeKind(pub.change_kind).label
         note = format_html("<p><strong>{}:</strong> {}</p>", kind, pub.change_note)
+    summary = pub.summary_html
+    title = KIND_PREFIX.get(pub.change_kind, "") + pub.title
+    if pub.withheld_at is not None:
+        # Withheld for someone's safety: the notice, never the text (nor the title).
+        note = ""
+        title = queries.withheld_notice(pub.number, pub.withheld_at, pub.withheld_reason)
+        summary = format_html("<p>{}</p>", title)
     return Entry(
-        title=KIND_PREFIX.get(pub.change_kind, "") + pub.title,
+        title=title,
         link=link,
-        description=f"{note}{pub.summary_html}",
+        description=f"{note}{summary}",
         when=pub.go_live_at,
         guid=link,
         categories=[Level(pub.level).label, *(c.get("name", "") for c in pub.countries)],
@@ -82,7 +89,7 @@ def _withdrawal_entry(withdrawal):
 
 
 def _entries(publications, withdrawals):
-    publications = publications.only(*queries.LIST_FIELDS)[:MAX_ENTRIES]
+    publications = publications.only(*queries.LIST_FIELDS).with_withholding()[:MAX_ENTRIES]
     entries = [_publication_entry(pub) for pub in publications]
     entries += [_withdrawal_entry(w) for w in withdrawals[:MAX_ENTRIES]]
     entries.sort(key=lambda e: e.when, reverse=True)

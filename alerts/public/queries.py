@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from stages.models import Country, Stage
 
-from ..models import CountrySpan, Publication, PublishedDetermination, Withdrawal
+from ..models import (
+    CountrySpan,
+    Publication,
+    PublishedDetermination,
+    RedactedVersion,
+    RedactionReview,
+    Withdrawal,
+)
 
 # The columns lists, feeds and the API's list need: not the snapshot, nor the content.
 LIST_FIELDS = (
@@ -52,6 +59,22 @@ def current(now=None):
     return Publication.objects.current(now)
 
 
+def withheld_notice(number, withheld_at, reason):
+    """What the public reads instead of a withheld version's text."""
+    return f"Version {number} withheld on {withheld_at:%-d %B %Y} {reason}."
+
+
+def withheld_versions(alert_id):
+    """{number: notice} of the alert's versions whose text is withheld from the public."""
+    rows = (
+        Publication.objects.filter(alert_id=alert_id)
+        .with_withholding()
+        .filter(withheld_at__isnull=False)
+        .values_list("number", "withheld_at", "withheld_reason")
+    )
+    return {number: withheld_notice(number, at, reason) for number, at, reason in rows}
+
+
 def live_alerts(now=None):
     """Every alert's current publication, newest first, with what a list shows."""
     return current(now).only(*LIST_FIELDS).order_by(*NEWEST_FIRST)
@@ -84,8 +107,9 @@ def versions_of(publication, now=None):
 
 def public_record(alert_id, now=None):
     """Every version of the alert that went live, oldest first, withdrawn ones too: the
-    public record (number, date, kind, change note, and when it was withdrawn). Never
-    any of their text: a withdrawn version's content is not public. One query."""
+    public record (number, date, kind, change note, when it was withdrawn, and the
+    notice if its text is withheld). Never any of their text: a withdrawn or withheld
+    version's content is not public. One query."""
     now = now or timezone.now()
     withdrawn_at = (
         Withdrawal.objects.covering(OuterRef("alert_id"), OuterRef("number"))
@@ -93,12 +117,28 @@ def public_record(alert_id, now=None):
         .order_by("withdrawn_at")
         .values("withdrawn_at")[:1]
     )
-    return list(
+    versions = list(
         Publication.objects.filter(alert_id=alert_id, go_live_at__lte=now)
+        .with_withholding()
         .annotate(withdrawn_at=Subquery(withdrawn_at))
         .order_by("number")
-        .values("number", "change_kind", "change_note", "go_live_at", "withdrawn_at")
+        .values(
+            "number",
+            "change_kind",
+            "change_note",
+            "go_live_at",
+            "withdrawn_at",
+            "withheld_at",
+            "withheld_reason",
+        )
     )
+    for version in versions:
+        version["withheld"] = (
+            withheld_notice(version["number"], version["withheld_at"], version["withheld_reason"])
+            if version["withheld_at"]
+            else None
+        )
+    return versions
 
 
 def country_withdrawals(country, now=None):
@@ -270,26 +310,43 @@ def country_history(country, last, now=None):
     each publication and one more.
     """
     rows = live_determinations(now).filter(country=country)
+    withheld = RedactedVersion.objects.filter(
+        publication=OuterRef("publication_id"),
+        redaction__review__decision=RedactionReview.Decision.APPROVED,
+    )
     # Newest first, then cut: a point has at most one row per stage, so the newest
     # `last` points are complete within (last + 1) * 10 rows.
-    rows = rows.order_by(*NEWEST_ROWS_FIRST)[: (last + 1) * STAGES_PER_POINT].values_list(
-        "go_live_at",
-        "publication_id",
-        "publication__slug",
-        "publication__title",
-        "publication__number",
-        "publication__change_kind",
-        "stage_id",
-        "alert_id",
+    rows = (
+        rows.annotate(withheld=Exists(withheld))
+        .order_by(*NEWEST_ROWS_FIRST)[: (last + 1) * STAGES_PER_POINT]
+        .values_list(
+            "go_live_at",
+            "publication_id",
+            "publication__slug",
+            "publication__title",
+            "publication__number",
+            "publication__change_kind",
+            "stage_id",
+            "alert_id",
+            "withheld",
+        )
     )
     points = {}
-    for go_live_at, pub_id, slug, title, number, kind, stage, alert_id in rows:
+    titles = {}  # each alert's newest title that is not withheld
+    for go_live_at, pub_id, slug, title, number, kind, stage, alert_id, hidden in rows:
         point = points.get(pub_id)
         if point is None:
+            # A withheld version's title may name whom it was withheld for.
+            shown = None if hidden else title
             point = points[pub_id] = HistoryPoint(
-                go_live_at, pub_id, slug, title, number, kind, alert_id=alert_id
+                go_live_at, pub_id, slug, shown, number, kind, alert_id=alert_id
             )
+            if not hidden:
+                titles.setdefault(alert_id, title)
         point.stages.append(stage)
+    for point in points.values():
+        if point.alert_title is None:
+            point.alert_title = titles.get(point.alert_id, f"Version {point.number} (withheld)")
     return list(points.values())[:last][::-1]
 
 

@@ -10,6 +10,7 @@ content (tests/alerts/public/test_query_counts.py holds them to it).
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import http_date
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
@@ -85,11 +86,7 @@ def alert_context(request, publication, versions, *, is_current):
         "content_html": SafeString(publication.content_html),
         "publication": publication,
         "versions": versions,
-        "notes": [
-            v
-            for v in versions
-            if v["change_kind"] != ChangeKind.FIRST and v["change_note"]
-        ],
+        "notes": [v for v in versions if v["change_kind"] != ChangeKind.FIRST and v["change_note"]],
         "first_published": first["go_live_at"] if first else publication.go_live_at,
         "is_current": is_current,
         # Rated countries have a public page (and only those: see country_detail).
@@ -175,7 +172,10 @@ def alert_versions(request, slug):
         earlier = [n for n in numbers if n < new]
         old = earlier[-1] if earlier else None
     diff = None
-    if old != new:
+    record = queries.public_record(current.alert_id)
+    withheld = {v["number"]: v["withheld"] for v in record if v["withheld"]}
+    withheld_in_diff = [withheld[n] for n in (old, new) if n in withheld]
+    if old != new and not withheld_in_diff:
         wanted = [n for n in (old, new) if n is not None]
         snapshots = dict(
             queries.live()
@@ -193,9 +193,10 @@ def alert_versions(request, slug):
         "public/alert_versions.html",
         {
             "publication": current,
-            "versions": list(reversed(queries.public_record(current.alert_id))),
+            "versions": list(reversed(record)),
             "numbers": numbers,
             "diff": diff,
+            "withheld_in_diff": withheld_in_diff,
             "diff_old": old,
             "diff_new": new,
             "current_url": alert_url(current.slug),
@@ -221,6 +222,13 @@ def alert_version(request, slug, number):
     context = alert_context(request, publication, versions, is_current=False) | {
         "current_number": current.number,
     }
+    notice = queries.withheld_versions(current.alert_id).get(publication.number)
+    if notice is not None:
+        # Withheld for someone's safety: the notice instead of the text.
+        context["content_html"] = format_html('<p class="withheld-notice">{}</p>', notice)
+        context["alert"]["summary_text"] = notice
+        context["alert"]["title"] = current.title
+        context["withheld"] = notice
     return render(request, "public/alert_version.html", context)
 
 

@@ -39,6 +39,7 @@ DETAIL_FIELDS = {
     "publication",
     "current_publication",
     "versions",
+    "withheld",
     "snapshot",
 }
 

@@ -4,8 +4,9 @@ Beside a published alert this plants every kind of content the public must not s
 each with its own distinctive word in every text field (and in the names of countries
 and sources only it uses): a draft, an alert in review, one with changes requested,
 one awaiting its second approval, an approved-but-scheduled alert, a scheduled update
-of a live alert, a withdrawn alert, and an unpublished edit of the published alert
-(including an edit of a source it cites). Then it fetches every public page (by
+of a live alert, a withdrawn alert, an unpublished edit of the published alert
+(including an edit of a source it cites), and an earlier version withheld for someone's
+safety (its text corrected in the current version). Then it fetches every public page (by
 crawling from the home page and the sitemaps), every feed, the API, the CSV, and
 searches and filters for every word, and proves that only the live words appear.
 """
@@ -37,6 +38,7 @@ HIDDEN = {
     "withdrawn": "retractedcassowary",
     "unpublished_edit": "secreteditlemur",
     "source_edit": "renamedsourcegecko",
+    "redacted": "withheldibis",
 }
 
 
@@ -119,6 +121,21 @@ def planted(editor):
     gone = publish(new_alert(editor, HIDDEN["withdrawn"], slug="hidden-6"), editor=editor)
     workflow.withdraw(alert=gone.alert, user=make_reviewer(), reason="Retracted after review.")
 
+    # Live, but its first version named someone: corrected, then withheld.
+    named = make_alert(
+        author=editor,
+        title="Named alert",
+        slug="named-alert",
+        countries=("Tuvalu",),
+        ratings={"Tuvalu": [5]},
+    )
+    plant(named, HIDDEN["redacted"], user=editor)
+    publish(named, editor=editor)
+    plant(named, "correctedheron", user=editor)
+    publish(named, editor=editor, change_kind="correction", change_note="A name removed.")
+    redaction = workflow.propose_redaction(alert=named, numbers=[1], user=make_reviewer())
+    workflow.approve_redaction(redaction=redaction, user=make_reviewer())
+
     # The live alert's working copy moves on, and a source it cites is edited.
     plant(live.alert, HIDDEN["unpublished_edit"], user=editor)
     source = live.alert.citations.get(number=2).source
@@ -148,6 +165,7 @@ def test_only_live_words_reach_any_public_url(client, planted):
         reverse("public:alert_detail", args=["live-one"]),
         reverse("public:alert_versions", args=["live-one"]),
         reverse("public:alert_version", args=["live-one", 1]),
+        reverse("public:alert_version", args=["named-alert", 1]),
         reverse("public:country_detail", args=[f"{LIVE[0]}land"]),
         reverse("public:country_list"),
         reverse("public:stage_list"),
@@ -167,7 +185,7 @@ def test_only_live_words_reach_any_public_url(client, planted):
 
 
 def test_machine_urls_for_each_live_alert_hold_no_hidden_words(client, planted):
-    for slug in ("live-one", "live-two"):
+    for slug in ("live-one", "live-two", "named-alert"):
         for url in [
             reverse("public:api_alert_detail", args=[slug]),
             reverse("public:api_alert_version", args=[slug, 1]),

@@ -393,3 +393,36 @@ def test_a_purge_the_proxy_refuses_is_retried(front, settings):
         assert purges.filter(status=TaskResultStatus.READY).exists(), "a next try is queued"
     finally:
         process.stop()
+
+
+def test_a_withheld_version_leaves_the_proxy_too(front, worker):
+    editor = make_editor("editor")
+    reviewers = [make_reviewer("rev_a"), make_reviewer("rev_b"), make_reviewer("rev_c")]
+    alert = make_alert(author=editor, title="Detentions", summary="Kestrelwood Aymar saw it [1].")
+    publish(alert, editor=editor, reviewers=reviewers[2:])
+    edit_alert(alert, user=editor, summary="A witness saw it [1].")
+    publish(
+        alert,
+        editor=editor,
+        reviewers=reviewers[2:],
+        change_kind=ChangeKind.CORRECTION,
+        change_note="A name removed.",
+    )
+    urls = [
+        reverse("public:alert_version", args=[alert.slug, 1]),
+        reverse("public:alert_versions", args=[alert.slug]) + "?from=1&to=2",
+        reverse("public:api_alert_version", args=[alert.slug, 1]),
+        reverse("public:feed_alerts"),
+        reverse("public:feed_country", args=["armenia"]),
+    ]
+    wait_for_purges()
+    before = warm(front, urls)
+    assert all(b"Kestrelwood" in body for _, _, body in before.values())
+
+    redaction = workflow.propose_redaction(alert=alert, numbers=[1], user=reviewers[0])
+    workflow.approve_redaction(redaction=redaction, user=reviewers[1])
+    wait_for_purges()
+
+    assert_shows_the_change(front, urls, before)
+    for url in urls:
+        assert b"Kestrelwood" not in front.get(url)[2], url

@@ -1,0 +1,149 @@
+"""Withholding past versions for someone's safety: the proposal, from the alert's page,
+and the page where a second reviewer approves or rejects it (through alerts.workflow)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from .. import workflow
+from ..models import Redaction, RedactionReview
+from .review import ReadOnlyAdmin
+
+
+class ProposeRedactionForm(forms.Form):
+    numbers = forms.TypedMultipleChoiceField(
+        label="Versions to withhold",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Past versions only: correct the current one with an update first.",
+    )
+    reason = forms.CharField(
+        label="Public reason",
+        max_length=200,
+        initial="for the safety of people named in it",
+        help_text="Completes the public notice: “Version 2 withheld on 5 December 2026 …”.",
+    )
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["numbers"].choices = [
+            (p.number, f"Version {p.number} ({p.get_change_kind_display()}), {p.title}")
+            for p in versions
+        ]
+
+
+class DecideRedactionForm(forms.Form):
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="Required to reject.",
+    )
+
+
+def propose_view(model_admin, request, alert):
+    """The alert page's "Withhold past versions" form (reviewers)."""
+    current = workflow.live_publication(alert)
+    past = alert.publications.exclude(pk=current.pk if current else None).order_by("number")
+    form = ProposeRedactionForm(request.POST if request.method == "POST" else None, versions=past)
+    if request.method == "POST" and form.is_valid():
+        try:
+            redaction = workflow.propose_redaction(
+                alert=alert,
+                numbers=form.cleaned_data["numbers"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except workflow.WorkflowError as error:
+            model_admin.message_user(request, str(error), messages.ERROR)
+        else:
+            model_admin.message_user(
+                request,
+                "Proposed. A second reviewer must approve it before the versions are withheld.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:alerts_redaction_change", args=[redaction.pk])
+            )
+    return model_admin._form_page(
+        request,
+        alert,
+        title=f"Withhold past versions of “{alert.title}”",
+        form=form,
+        button="Propose withholding them",
+        refusal=(
+            None
+            if request.user.has_perm("alerts.review_alert")
+            else "Only reviewers can propose withholding versions."
+        ),
+        extra={
+            "intro": (
+                "Withheld versions keep their place in the public list of versions, but "
+                "their pages, diffs, feed entries and API documents show a notice instead "
+                "of their text. Staff still see them. A second reviewer must approve."
+            ),
+            "danger": True,
+        },
+    )
+
+
+@admin.register(Redaction)
+class RedactionAdmin(ReadOnlyAdmin):
+    list_display = ["alert", "proposed_by", "proposed_at", "decision"]
+    list_select_related = ["alert", "proposed_by", "review"]
+    ordering = ["-proposed_at"]
+
+    @admin.display(description="Second review")
+    def decision(self, obj):
+        review = getattr(obj, "review", None)
+        return review.get_decision_display() if review else "Awaiting a second reviewer"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        redaction = self.get_object(request, unquote(object_id))
+        if redaction is None:
+            raise Http404("No such proposal.")
+        if not self.has_view_permission(request, redaction):
+            raise PermissionDenied
+        form = DecideRedactionForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            comment = form.cleaned_data["comment"]
+            try:
+                if request.POST.get("decision") == "reject":
+                    workflow.reject_redaction(
+                        redaction=redaction, user=request.user, comment=comment
+                    )
+                    self.message_user(request, "Rejected: the versions stay public.")
+                else:
+                    workflow.approve_redaction(
+                        redaction=redaction, user=request.user, comment=comment
+                    )
+                    self.message_user(request, "Approved: the versions are withheld.")
+                return HttpResponseRedirect(request.path)
+            except workflow.WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+        review = RedactionReview.objects.filter(redaction=redaction).first()
+        if review is not None:
+            refusal = f"{review.reviewer} has {review.get_decision_display().lower()} it."
+        elif not request.user.has_perm("alerts.review_alert"):
+            refusal = "Only reviewers can decide on withholding versions."
+        elif redaction.proposed_by_id == request.user.pk:
+            refusal = "You proposed this, so another reviewer must decide on it."
+        else:
+            refusal = None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": redaction,
+            "title": f"Withhold versions of “{redaction.alert.title}”",
+            "redaction": redaction,
+            "versions": [v.publication for v in redaction.versions.select_related("publication")],
+            "review": review,
+            "refusal": refusal,
+            "form": form,
+            "alert_url": reverse("admin:alerts_alert_change", args=[redaction.alert_id]),
+        }
+        return TemplateResponse(request, "admin/alerts/redaction/decide.html", context)
