@@ -15,6 +15,7 @@ its authors approved, and every later change is visible as such.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from reversion.models import Revision
 
@@ -82,9 +83,12 @@ def withdrawal_in_force(alert):
 
 
 def unreviewed_withdrawals():
-    """Withdrawals no second reviewer has confirmed or rejected yet, oldest first."""
+    """Withdrawals in force that no second reviewer has confirmed or rejected yet,
+    oldest first (one the alert was restored from since needs no decision)."""
+    later = Publication.objects.filter(alert=OuterRef("alert"), number__gt=OuterRef("last_number"))
     return (
         Withdrawal.objects.filter(review__isnull=True)
+        .exclude(Exists(later))
         .select_related("alert", "withdrawn_by")
         .order_by("withdrawn_at")
     )
@@ -675,6 +679,8 @@ def _review_withdrawal(withdrawal, user):
         raise WorkflowError("A reviewer has already decided on this withdrawal.")
     if withdrawal.withdrawn_by_id == user.pk:
         raise WorkflowError("You withdrew this alert, so another reviewer must decide on it.")
+    if withdrawal_in_force(withdrawal.alert) != withdrawal:
+        raise WorkflowError("The alert was published again since this withdrawal.")
     return withdrawal
 
 
@@ -714,8 +720,6 @@ def reject_withdrawal(*, withdrawal, user, reason):
         raise WorkflowError("Say why the alert should come back: the reason is published.")
     with transaction.atomic():
         withdrawal = _review_withdrawal(withdrawal, user)
-        if withdrawal_in_force(withdrawal.alert) != withdrawal:
-            raise WorkflowError("The alert was published again since this withdrawal.")
         review = WithdrawalReview.objects.create(
             withdrawal=withdrawal,
             decision=WithdrawalReview.Decision.REJECTED,
@@ -767,12 +771,7 @@ def propose_redaction(*, alert, numbers, user, reason=""):
         missing = [n for n in numbers if n not in publications]
         if missing:
             raise WorkflowError(f"This alert has no version {missing[0]}.")
-        current = live_publication(alert)
-        if current is not None and current.number in numbers:
-            raise WorkflowError(
-                f"Version {current.number} is the current one: correct it with an update "
-                "first, then withhold the earlier versions."
-            )
+        _require_past_versions(alert, numbers)
         fields = {"alert": alert, "proposed_by": user}
         if (reason or "").strip():
             fields["reason"] = reason.strip()
@@ -799,6 +798,21 @@ def propose_redaction(*, alert, numbers, user, reason=""):
     return redaction
 
 
+def _require_past_versions(alert, numbers):
+    """Only versions older than the live one can be withheld: the current version (and
+    any scheduled to replace it) is corrected by an ordinary update instead, so what
+    readers see as the alert is never a notice."""
+    current = live_publication(alert)
+    if current is None:
+        raise WorkflowError("Only past versions of a live alert can be withheld.")
+    later = [n for n in numbers if n >= current.number]
+    if later:
+        raise WorkflowError(
+            f"Version {later[0]} is the current one or a later one: correct it with an "
+            "update first, then withhold the earlier versions."
+        )
+
+
 def _review_redaction(redaction, user):
     _require(user, "alerts.review_alert", "Only reviewers can decide on withholding versions.")
     _lock_alert(redaction.alert)
@@ -815,6 +829,10 @@ def approve_redaction(*, redaction, user, comment=""):
     everywhere (the caches are told, as for a publication)."""
     with transaction.atomic():
         redaction = _review_redaction(redaction, user)
+        # Again now: a version proposed as past may have become current since.
+        _require_past_versions(
+            redaction.alert, list(redaction.versions.values_list("publication__number", flat=True))
+        )
         review = RedactionReview.objects.create(
             redaction=redaction,
             decision=RedactionReview.Decision.APPROVED,

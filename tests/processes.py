@@ -142,6 +142,7 @@ class Varnish:
 
     def __init__(self, workdir, backend):
         self.port = free_port()
+        self.purge_port = free_port()
         host, port = backend
         workdir = Path(workdir)
         (workdir / "backends.vcl").write_text(
@@ -152,6 +153,7 @@ class Varnish:
         self._log_file = self.log.open("w")
         self.process = subprocess.Popen(
             [self.VARNISHD, "-F", "-n", str(workdir / "state"), "-a", f"127.0.0.1:{self.port}"]
+            + ["-a", f"purge=127.0.0.1:{self.purge_port}"]
             + ["-f", str(ROOT / "deploy" / "varnish" / "alerts.vcl")]
             + ["-p", f"vcl_path={workdir}:{ROOT / 'deploy' / 'varnish'}"]
             # No management port; no separate user (the test's own user runs it).
@@ -168,6 +170,11 @@ class Varnish:
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def purge_url(self):
+        """Where the app's workers purge (FRONT_CACHE_URLS)."""
+        return f"http://127.0.0.1:{self.purge_port}"
 
     def _listening(self):
         if self.process.poll() is not None:

@@ -48,7 +48,8 @@ class DecideRedactionForm(forms.Form):
 def propose_view(model_admin, request, alert):
     """The alert page's "Withhold past versions" form (reviewers)."""
     current = workflow.live_publication(alert)
-    past = alert.publications.exclude(pk=current.pk if current else None).order_by("number")
+    # Only versions older than the live one (workflow._require_past_versions).
+    past = alert.publications.filter(number__lt=current.number if current else 0).order_by("number")
     form = ProposeRedactionForm(request.POST if request.method == "POST" else None, versions=past)
     if request.method == "POST" and form.is_valid():
         try:

@@ -83,7 +83,8 @@ def _withdrawal_entry(withdrawal):
             withdrawal.reason,
         ),
         when=withdrawal.withdrawn_at,
-        guid=f"{link}#withdrawn",
+        # One id a withdrawal: an alert restored and withdrawn again has two.
+        guid=f"{link}#withdrawn-{withdrawal.pk}",
         categories=["Withdrawn"],
     )
 

@@ -8,15 +8,19 @@ change that public pages show queues a ``purge`` task in its own transaction, wh
 the worker runs once it has committed. The task bans, on every front cache in
 FRONT_CACHE_URLS, each URL the change can show on, whatever its query string; a purge
 that fails is retried, and one that is lost altogether heals within ``s-maxage``.
-A publication scheduled for later is purged again when it goes live.
+Each change is purged twice (again after the longest a request may run, for a page
+that was being made from the old rows), and a publication scheduled for later once
+more when it goes live.
 """
 
+import datetime
 import logging
 import re
 import urllib.request
 
 from django.conf import settings
 from django.tasks import task
+from django.utils import timezone
 
 from ..models import Publication, PublishedDetermination
 from ..tasks import retry_later
@@ -27,6 +31,8 @@ logger = logging.getLogger(__name__)
 # and query string (deploy/varnish/alerts.vcl).
 BAN_HEADER = "X-Ban-Url"
 TIMEOUT_SECONDS = 10
+# Longer than any request may run (gunicorn's --timeout 30, docs/deploy.md).
+LATE_PURGE_AFTER = datetime.timedelta(seconds=40)
 # Straight to the front caches, whatever http_proxy says.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -83,6 +89,11 @@ def _queue(patterns, go_live_at):
     if not settings.FRONT_CACHE_URLS:
         return
     purge.enqueue(patterns=patterns)
+    # A ban drops only what the cache holds when it arrives: a page made from the rows
+    # before the commit by a request still running then would be kept after it. No
+    # request runs longer than the app servers' timeout, so a second ban after it
+    # catches such a page.
+    purge.using(run_after=timezone.now() + LATE_PURGE_AFTER).enqueue(patterns=patterns)
     if go_live_at is not None:
         # Pages made before this change may be kept until the go-live time (their
         # s-maxage knew nothing of it); this purge makes the go-live show at once.

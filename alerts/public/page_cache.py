@@ -190,8 +190,11 @@ class PublicPageCacheMiddleware:
 def _shareable(response):
     """Whether a response can be handed to every reader by a shared cache."""
     vary = response.get("Vary", "").lower()
+    cache_control = response.get("Cache-Control", "").lower()
     return (
         response.status_code in (200, 304)
+        # A view that said otherwise is not overruled.
+        and not any(word in cache_control for word in ("private", "no-store", "no-cache"))
         and not response.cookies
         and "cookie" not in vary
         and "*" not in vary

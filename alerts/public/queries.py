@@ -142,8 +142,8 @@ def public_record(alert_id, now=None):
 
 
 def country_withdrawals(country, now=None):
-    """Withdrawals of alerts whose public versions rated ``country``, newest first: a
-    country page keeps saying that an alert about it was withdrawn, and why."""
+    """Withdrawals in force of alerts whose public versions rated ``country``, newest
+    first: a country page keeps saying that an alert about it was withdrawn, and why."""
     now = now or timezone.now()
     rated = PublishedDetermination.objects.filter(
         country=country,
@@ -152,15 +152,18 @@ def country_withdrawals(country, now=None):
         go_live_at__lte=OuterRef("withdrawn_at"),
     )
     return list(
-        Withdrawal.objects.filter(Exists(rated), withdrawn_at__lte=now)
+        _in_force(now)
+        .filter(Exists(rated), withdrawn_at__lte=now)
         .annotate(slug=Subquery(_public_before_withdrawal().values("slug")[:1]))
         .order_by("-withdrawn_at", "-id")
     )
 
 
 def renamed_to(slug, now=None):
-    """The current slug of a live alert that was once published under ``slug``, or None."""
-    older = live(now).filter(slug=slug).values("alert_id")
+    """The current slug of a live alert that was once public under ``slug`` (in a
+    version that may since have been withdrawn), or None."""
+    now = now or timezone.now()
+    older = Publication.objects.filter(slug=slug, go_live_at__lte=now).values("alert_id")
     return (
         current(now)
         .filter(alert_id__in=older)
@@ -193,12 +196,21 @@ def public_withdrawals(now=None):
     )
 
 
+def _in_force(now):
+    """Withdrawals no later version has gone live since (a restoration ends one)."""
+    restored = Publication.objects.filter(
+        alert=OuterRef("alert"), number__gt=OuterRef("last_number"), go_live_at__lte=now
+    )
+    return Withdrawal.objects.exclude(Exists(restored))
+
+
 def withdrawal_for(slug, now=None):
-    """The withdrawal of an alert that was public under ``slug``, or None."""
+    """The withdrawal in force of an alert that was public under ``slug``, or None."""
     now = now or timezone.now()
     public_under_slug = _public_before_withdrawal().filter(slug=slug)
     return (
-        Withdrawal.objects.filter(Exists(public_under_slug), withdrawn_at__lte=now)
+        _in_force(now)
+        .filter(Exists(public_under_slug), withdrawn_at__lte=now)
         .annotate(slug=Subquery(_public_before_withdrawal().values("slug")[:1]))
         .order_by("-withdrawn_at")
         .first()

@@ -7,15 +7,19 @@
 # from a signed-in member of staff pass straight through.
 #
 # How it learns of changes: the app's task worker sends BAN requests (header
-# X-Ban-Url: a regular expression over path and query string) from an address on the
-# purgers list; PURGE drops one URL. See docs/deploy.md, "Front cache".
+# X-Ban-Url: a regular expression over path and query string) to the socket named
+# "purge", from an address on the purgers list; PURGE drops one URL. Start varnishd
+# with both sockets: -a :6081 -a purge=10.0.0.5:6091. See docs/deploy.md, "Front cache".
 vcl 4.1;
 
 include "backends.vcl";
 
 sub vcl_recv {
     if (req.method == "BAN" || req.method == "PURGE") {
-        if (client.ip !~ purgers) {
+        # Only on the listening socket named "purge" (varnishd -a purge=ADDRESS:PORT, on
+        # an internal address), and only from the app servers. Not on the public socket:
+        # a TLS proxy on this host would make every reader look like 127.0.0.1.
+        if (local.socket != "purge" || client.ip !~ purgers) {
             return (synth(403, "Forbidden"));
         }
         if (req.method == "PURGE") {
@@ -28,6 +32,9 @@ sub vcl_recv {
         # so the ban lurker can drop matching pages in the background.
         ban("obj.http.X-Url ~ " + req.http.X-Ban-Url);
         return (synth(200, "Banned"));
+    }
+    if (local.socket == "purge") {
+        return (synth(405, "Only BAN and PURGE here"));
     }
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);

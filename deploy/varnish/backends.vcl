@@ -8,8 +8,9 @@ backend default {
     .first_byte_timeout = 30s;
 }
 
-# The addresses the app servers' task workers purge from (FRONT_CACHE_URLS points
-# at this Varnish). Nothing else may purge or ban.
+# The addresses the app servers' task workers purge from. They purge on the socket
+# named "purge" (varnishd -a purge=ADDRESS:PORT), which FRONT_CACHE_URLS points at;
+# nothing else may purge or ban.
 acl purgers {
     "127.0.0.1";
     "::1";

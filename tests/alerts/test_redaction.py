@@ -146,3 +146,42 @@ def test_proposed_and_decided_in_the_admin_over_http(named, reviewers):
     assert second.post(decide, {"decision": "approve", "comment": ""}).status_code == 302
     page = second.get(decide).content.decode()
     assert "Approved by rev_b" in page
+
+
+def test_a_version_scheduled_to_replace_the_current_one_cannot_be_withheld(
+    named, reviewers, editor
+):
+    import datetime
+
+    from django.utils import timezone
+
+    edit_alert(named, user=editor, summary="Scheduled text [1].")
+    publish(
+        named,
+        editor=editor,
+        reviewers=reviewers[2:],
+        change_kind=ChangeKind.UPDATE,
+        change_note="Later.",
+        go_live_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    assert_refused(
+        "current one or a later one",
+        workflow.propose_redaction,
+        alert=named,
+        numbers=[3],
+        user=reviewers[0],
+    )
+
+
+def test_approval_is_refused_if_the_version_became_current_meanwhile(named, reviewers):
+    """Proposed while version 2 was current... nothing can make 1 current again, so
+    check the rule directly: a proposal naming the live version cannot be approved."""
+    from alerts.models import RedactedVersion, Redaction
+
+    redaction = Redaction.objects.create(alert=named, proposed_by=reviewers[0])
+    RedactedVersion.objects.create(
+        redaction=redaction, publication=Publication.objects.get(alert=named, number=2)
+    )
+    assert_refused(
+        "current one", workflow.approve_redaction, redaction=redaction, user=reviewers[1]
+    )

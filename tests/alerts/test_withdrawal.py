@@ -252,3 +252,58 @@ def test_the_withdrawer_sees_no_decision_form(withdrawal, reviewers):
     assert "decide-withdrawal-form" not in page
     client_for(reviewers[0]).post(url, {"decision": "confirm", "comment": ""})
     assert not WithdrawalReview.objects.exists()
+
+
+def restore(withdrawal, reviewers):
+    _, submission = workflow.reject_withdrawal(
+        withdrawal=withdrawal, user=reviewers[1], reason="The recantation was coerced."
+    )
+    return workflow.approve(submission=submission, user=reviewers[2])
+
+
+def test_a_restored_alerts_old_address_leads_to_its_new_one(withdrawal, reviewers, editor, client):
+    old_slug = withdrawal.alert.slug
+    edit_alert(withdrawal.alert, user=editor, slug="killings-in-the-valley-restored")
+    restored = restore(withdrawal, reviewers)
+    assert restored.slug == "killings-in-the-valley-restored"
+
+    response = client.get(reverse("public:alert_detail", args=[old_slug]))
+    assert response.status_code == 301
+    assert response["Location"] == reverse("public:alert_detail", args=[restored.slug])
+
+
+def test_a_restored_alert_leaves_the_queue_and_its_countries_pages(withdrawal, reviewers, client):
+    workflow.confirm_withdrawal(withdrawal=withdrawal, user=reviewers[1])
+    alert = withdrawal.alert
+    assert_refused(
+        "already decided", workflow.confirm_withdrawal, withdrawal=withdrawal, user=reviewers[2]
+    )
+    editor = alert.created_by
+    edit_alert(alert, user=editor, summary="Corrected [1].")
+    publish(
+        alert,
+        editor=editor,
+        reviewers=reviewers[1:],
+        change_kind=ChangeKind.RESTORATION,
+        change_note="Restored.",
+    )
+    assert list(workflow.unreviewed_withdrawals()) == []
+    page = client.get(reverse("public:country_detail", args=["armenia"])).content.decode()
+    assert "The key witness recanted." not in page
+
+
+def test_each_withdrawal_of_an_alert_has_its_own_feed_entry(withdrawal, reviewers, client):
+    restore(withdrawal, reviewers)
+    workflow.withdraw(alert=withdrawal.alert, user=reviewers[0], reason="Withdrawn again.")
+    import feedparser
+
+    feed = feedparser.parse(client.get(reverse("public:feed_alerts")).content)
+    ids = [e.id for e in feed.entries if e.title == "Alert withdrawn"]
+    assert len(ids) == 2
+    assert len(set(ids)) == 2
+
+
+def test_the_stored_withdrawal_records_the_versions_it_took_down(withdrawal):
+    from alerts.models import Withdrawal
+
+    assert Withdrawal.objects.get(pk=withdrawal.pk).last_number == 1

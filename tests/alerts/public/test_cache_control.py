@@ -100,3 +100,15 @@ def test_a_page_that_is_not_live_is_not_marked_for_keeping(client, editor):
     assert response.status_code == 404
     assert "s-maxage" not in response.get("Cache-Control", "")
     assert re.search("public", response.get("Cache-Control", "")) is None
+
+
+@pytest.mark.parametrize("path", ["/public-but-private/", "/public-but-sets-a-cookie/"])
+def test_a_public_route_that_answers_for_one_reader_is_never_marked_shareable(
+    client, settings, path
+):
+    settings.ROOT_URLCONF = "tests.alerts.public.cookie_urls"
+    response = client.get(path)
+    assert response.status_code == 200
+    cache_control = response.get("Cache-Control", "")
+    assert "public" not in cache_control
+    assert "s-maxage" not in cache_control

@@ -87,8 +87,12 @@ class Front:
         """What the app itself answers now."""
         return self.request(self.app_port, path)
 
+    def purge(self, path, **kwargs):
+        """On the purge socket."""
+        return self.request(self.varnish.purge_port, path, **kwargs)
+
     def ban_everything(self):
-        status, _, _ = self.get("/", method="BAN", headers={front_cache.BAN_HEADER: "."})
+        status, _, _ = self.purge("/", method="BAN", headers={front_cache.BAN_HEADER: "."})
         assert status == 200
 
     def hits_to_app(self, path):
@@ -97,7 +101,7 @@ class Front:
 
 @pytest.fixture
 def front(varnish, live_server, settings):
-    settings.FRONT_CACHE_URLS = [varnish.url]
+    settings.FRONT_CACHE_URLS = [varnish.purge_url]
     front = Front(varnish, live_server)
     front.ban_everything()  # nothing kept by an earlier test, whose rows are gone
     yield front
@@ -106,7 +110,7 @@ def front(varnish, live_server, settings):
 
 @pytest.fixture
 def worker(varnish):
-    process = Worker(FRONT_CACHE_URLS=varnish.url)
+    process = Worker(FRONT_CACHE_URLS=varnish.purge_url)
     yield process
     process.stop()
 
@@ -369,11 +373,16 @@ def test_purges_from_an_address_not_on_the_list_are_refused(front):
     publish(make_alert(author=make_editor("editor"), title="Kept page"), editor=make_editor())
     front.get("/")
     for method, headers in [("PURGE", {}), ("BAN", {front_cache.BAN_HEADER: "."})]:
-        status, _, _ = front.get("/", method=method, headers=headers, source="127.0.0.2")
+        # From an address not on the list, on the purge socket.
+        status, _, _ = front.purge("/", method=method, headers=headers, source="127.0.0.2")
+        assert status == 403, method
+        # On the public socket, even from the app servers' address (a TLS proxy on the
+        # same host would make every reader come from there).
+        status, _, _ = front.get("/", method=method, headers=headers)
         assert status == 403, method
     assert front.get("/")[1]["x-cache"] == "HIT", "the refused purge must not have dropped it"
-    # From the app servers' address the same purge is accepted.
-    status, _, _ = front.get("/", method="PURGE")
+    # From the app servers' address, on the purge socket, the same purge is accepted.
+    status, _, _ = front.purge("/", method="PURGE")
     assert status == 200
     assert front.get("/")[1]["x-cache"] == "MISS"
 
