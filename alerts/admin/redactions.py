@@ -3,15 +3,12 @@ and the page where a second reviewer approves or rejects it (through alerts.work
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from .. import workflow
-from ..models import Redaction, RedactionReview
-from .review import ReadOnlyAdmin
+from ..models import Redaction
+from .second_review import SecondReviewAdmin
 
 
 class ProposeRedactionForm(forms.Form):
@@ -34,15 +31,6 @@ class ProposeRedactionForm(forms.Form):
             (p.number, f"Version {p.number} ({p.get_change_kind_display()}), {p.title}")
             for p in versions
         ]
-
-
-class DecideRedactionForm(forms.Form):
-    comment = forms.CharField(
-        label="Comment",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        help_text="Required to reject.",
-    )
 
 
 def propose_view(model_admin, request, alert):
@@ -93,58 +81,26 @@ def propose_view(model_admin, request, alert):
 
 
 @admin.register(Redaction)
-class RedactionAdmin(ReadOnlyAdmin):
+class RedactionAdmin(SecondReviewAdmin):
     list_display = ["alert", "proposed_by", "proposed_at", "decision"]
     list_select_related = ["alert", "proposed_by", "review"]
     ordering = ["-proposed_at"]
+    template = "admin/alerts/redaction/decide.html"
+    first_by = "proposed_by"
+    not_yours = "You proposed this, so another reviewer must decide on it."
+    comment_help = "Required to reject."
+    buttons = {"approve": "Withhold these versions", "reject": "Reject: keep them public"}
 
-    @admin.display(description="Second review")
-    def decision(self, obj):
-        review = getattr(obj, "review", None)
-        return review.get_decision_display() if review else "Awaiting a second reviewer"
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        redaction = self.get_object(request, unquote(object_id))
-        if redaction is None:
-            raise Http404("No such proposal.")
-        if not self.has_view_permission(request, redaction):
-            raise PermissionDenied
-        form = DecideRedactionForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            comment = form.cleaned_data["comment"]
-            try:
-                if request.POST.get("decision") == "reject":
-                    workflow.reject_redaction(
-                        redaction=redaction, user=request.user, comment=comment
-                    )
-                    self.message_user(request, "Rejected: the versions stay public.")
-                else:
-                    workflow.approve_redaction(
-                        redaction=redaction, user=request.user, comment=comment
-                    )
-                    self.message_user(request, "Approved: the versions are withheld.")
-                return HttpResponseRedirect(request.path)
-            except workflow.WorkflowError as error:
-                self.message_user(request, str(error), messages.ERROR)
-        review = RedactionReview.objects.filter(redaction=redaction).first()
-        if review is not None:
-            refusal = f"{review.reviewer} has {review.get_decision_display().lower()} it."
-        elif not request.user.has_perm("alerts.review_alert"):
-            refusal = "Only reviewers can decide on withholding versions."
-        elif redaction.proposed_by_id == request.user.pk:
-            refusal = "You proposed this, so another reviewer must decide on it."
+    def decide(self, request, redaction, decision, comment):
+        if decision == "reject":
+            workflow.reject_redaction(redaction=redaction, user=request.user, comment=comment)
+            self.message_user(request, "Rejected: the versions stay public.")
         else:
-            refusal = None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": redaction,
-            "title": f"Withhold versions of “{redaction.alert.title}”",
-            "redaction": redaction,
-            "versions": [v.publication for v in redaction.versions.select_related("publication")],
-            "review": review,
-            "refusal": refusal,
-            "form": form,
-            "alert_url": reverse("admin:alerts_alert_change", args=[redaction.alert_id]),
+            workflow.approve_redaction(redaction=redaction, user=request.user, comment=comment)
+            self.message_user(request, "Approved: the versions are withheld.")
+        return None
+
+    def facts(self, redaction):
+        return {
+            "versions": [v.publication for v in redaction.versions.select_related("publication")]
         }
-        return TemplateResponse(request, "admin/alerts/redaction/decide.html", context)

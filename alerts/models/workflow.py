@@ -164,9 +164,23 @@ class Withdrawal(ImmutableModel):
         return f"Withdrawal of {self.alert} on {self.withdrawn_at:%Y-%m-%d}"
 
 
-class WithdrawalReview(ImmutableModel):
-    """A second reviewer's decision on a withdrawal: confirmed, or rejected (the alert
-    is then restored through an ordinary submission)."""
+class SecondReview(ImmutableModel):
+    """A second reviewer's decision on what a first one did or proposed (a withdrawal,
+    a redaction): write-once, by someone other than the first. Subclasses add the
+    one-to-one field to what is decided on and the ``decision`` choices."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class WithdrawalReview(SecondReview):
+    """Confirmed, or rejected (the alert is then restored through a submission)."""
 
     class Decision(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed"
@@ -174,11 +188,6 @@ class WithdrawalReview(ImmutableModel):
 
     withdrawal = models.OneToOneField(Withdrawal, on_delete=models.PROTECT, related_name="review")
     decision = models.CharField(max_length=10, choices=Decision.choices)
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    comment = models.TextField(blank=True)
-    decided_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
         return f"{self.get_decision_display()}: {self.withdrawal}"
@@ -284,18 +293,15 @@ class RedactedVersion(ImmutableModel):
         return f"{self.redaction}: publication {self.publication_id}"
 
 
-class RedactionReview(ImmutableModel):
+class RedactionReview(SecondReview):
+    """Approved (the versions are withheld from then on), or rejected."""
+
     class Decision(models.TextChoices):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
 
     redaction = models.OneToOneField(Redaction, on_delete=models.PROTECT, related_name="review")
     decision = models.CharField(max_length=10, choices=Decision.choices)
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    comment = models.TextField(blank=True)
-    decided_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
         return f"{self.get_decision_display()}: {self.redaction}"
