@@ -467,49 +467,88 @@ def approve(*, submission, user, comment=""):
     with transaction.atomic():
         alert = _lock_alert(submission.alert)
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
-        if submission.status == Submission.Status.PENDING and is_stale(submission):
-            raise WorkflowError(STALE_MESSAGE)
-        refusal = approval_refusal(user, submission)
-        if refusal:
-            raise WorkflowError(refusal)
-        _escalate_if_raised_now(submission, alert)
-        comment = (comment or "").strip()
-        Approval.objects.create(submission=submission, reviewer=user, comment=comment)
-        approvals = list(submission.approvals.select_related("reviewer"))
-        if len(approvals) < submission.approvals_required:
-            _record(
-                alert=alert,
-                action=WorkflowEvent.Action.APPROVED,
-                actor=user,
-                submission=submission,
-                frm="in_review",
-                to="awaiting_second_approval",
-                comment=comment,
-            )
-            return None
-        publication = _publish(alert=alert, submission=submission, approvals=approvals)
-        scheduled = publication.go_live_at > timezone.now()
+        mismatch = snapshot_mismatch(submission)
+        if mismatch is None:
+            return _approve_locked(alert=alert, submission=submission, user=user, comment=comment)
+    # Refused, and written down in a transaction of its own, which the refusal does
+    # not roll back.
+    _record(
+        alert=alert,
+        action=WorkflowEvent.Action.INTEGRITY_FAILURE,
+        actor=user,
+        submission=submission,
+        frm="in_review",
+        to="in_review",
+        comment=mismatch,
+    )
+    raise WorkflowError(mismatch)
+
+
+def snapshot_mismatch(submission):
+    """Why the submission's stored snapshot is not the one that was submitted (its
+    content no longer matches the hash taken then), or None when it is intact."""
+    if snapshot_hash(submission.snapshot) != submission.snapshot_hash:
+        return (
+            "The stored content of this submission does not match what was submitted (its "
+            "hash differs): it was changed outside the workflow. It cannot be approved; "
+            "the alert must be submitted again."
+        )
+    return None
+
+
+def counted_approvals(approvals):
+    """The approvals that count towards the number required: those by people who still
+    hold the review permission and are active now, when the last one is given."""
+    return [
+        a for a in approvals if a.reviewer.is_active and a.reviewer.has_perm("alerts.review_alert")
+    ]
+
+
+def _approve_locked(*, alert, submission, user, comment):
+    """The rest of ``approve``, under its locks, once the snapshot is known intact."""
+    if submission.status == Submission.Status.PENDING and is_stale(submission):
+        raise WorkflowError(STALE_MESSAGE)
+    refusal = approval_refusal(user, submission)
+    if refusal:
+        raise WorkflowError(refusal)
+    _escalate_if_raised_now(submission, alert)
+    comment = (comment or "").strip()
+    Approval.objects.create(submission=submission, reviewer=user, comment=comment)
+    approvals = counted_approvals(submission.approvals.select_related("reviewer"))
+    if len(approvals) < submission.approvals_required:
         _record(
             alert=alert,
-            action=WorkflowEvent.Action.SCHEDULED if scheduled else WorkflowEvent.Action.PUBLISHED,
+            action=WorkflowEvent.Action.APPROVED,
             actor=user,
             submission=submission,
-            publication=publication,
             frm="in_review",
-            to="scheduled" if scheduled else "published",
+            to="awaiting_second_approval",
             comment=comment,
         )
-        when = (
-            f"It goes live at {timezone.localtime(publication.go_live_at):%Y-%m-%d %H:%M %Z}."
-            if scheduled
-            else "It is live now."
-        )
-        queue_mail(
-            subject=f"Approved: {alert.title}",
-            body=f"“{alert.title}” was approved by "
-            f"{', '.join(publication.approvers)} as publication {publication.number}. {when}\n",
-            recipients=[submission.submitted_by.email],
-        )
+        return None
+    publication = _publish(alert=alert, submission=submission, approvals=approvals)
+    scheduled = publication.go_live_at > timezone.now()
+    _record(
+        alert=alert,
+        action=WorkflowEvent.Action.SCHEDULED if scheduled else WorkflowEvent.Action.PUBLISHED,
+        actor=user,
+        submission=submission,
+        publication=publication,
+        frm="in_review",
+        to="scheduled" if scheduled else "published",
+        comment=comment,
+    )
+    when = (
+        f"It goes live at {timezone.localtime(publication.go_live_at):%Y-%m-%d %H:%M %Z}."
+        if scheduled
+        else "It is live now."
+    )
+    queue_mail(
+        subject=f"Approved: {alert.title}",
+        body=f"“{alert.title}” was approved by "
+        f"{', '.join(publication.approvers)} as publication {publication.number}. {when}\n",
+        recipients=[submission.submitted_by.email],
+    )
     return publication
 
 
@@ -535,6 +574,9 @@ def _publish(*, alert, submission, approvals):
     at once, the front cache by a purge task, again at go-live if that is later)."""
     now = timezone.now()
     snapshot = submission.snapshot
+    mismatch = snapshot_mismatch(submission)  # again, as it is written out
+    if mismatch is not None:
+        raise WorkflowError(mismatch)
     countries = {
         c.slug: c
         for c in Country.objects.filter(slug__in={r["country"] for r in snapshot["ratings"]})

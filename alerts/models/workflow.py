@@ -16,6 +16,36 @@ class ChangeKind(models.TextChoices):
     RESTORATION = "restoration", "Restoration"
 
 
+class ImmutableError(Exception):
+    """Raised when code tries to change or delete a record the public relies on."""
+
+
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableError(f"{self.model.__name__} rows cannot be updated.")
+
+    def delete(self):
+        raise ImmutableError(f"{self.model.__name__} rows cannot be deleted.")
+
+
+class ImmutableModel(models.Model):
+    """Insert-only: saving an existing row or deleting one raises ImmutableError."""
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableError(f"{type(self).__name__} {self.pk} cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(f"{type(self).__name__} {self.pk} cannot be deleted.")
+
+
 class Submission(models.Model):
     """An alert put up for review, pinned to the exact revision and snapshot submitted."""
 
@@ -73,8 +103,8 @@ class Submission(models.Model):
         return f"{self.snapshot.get('title', self.alert_id)} submitted {self.submitted_at:%Y-%m-%d %H:%M}"
 
 
-class Approval(models.Model):
-    """One reviewer's approval of one submission. Escalations need two."""
+class Approval(ImmutableModel):
+    """One reviewer's approval of one submission, write-once. Escalations need two."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="approvals")
     reviewer = models.ForeignKey(
@@ -93,36 +123,6 @@ class Approval(models.Model):
 
     def __str__(self):
         return f"Approved by {self.reviewer} on {self.created_at:%Y-%m-%d}"
-
-
-class ImmutableError(Exception):
-    """Raised when code tries to change or delete a record the public relies on."""
-
-
-class ImmutableQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ImmutableError(f"{self.model.__name__} rows cannot be updated.")
-
-    def delete(self):
-        raise ImmutableError(f"{self.model.__name__} rows cannot be deleted.")
-
-
-class ImmutableModel(models.Model):
-    """Insert-only: saving an existing row or deleting one raises ImmutableError."""
-
-    objects = ImmutableQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableError(f"{type(self).__name__} {self.pk} cannot be changed.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableError(f"{type(self).__name__} {self.pk} cannot be deleted.")
 
 
 class WithdrawalQuerySet(ImmutableQuerySet):
@@ -210,6 +210,7 @@ class WorkflowEvent(ImmutableModel):
         REDACTION_PROPOSED = "redaction_proposed", "Withholding of past versions proposed"
         REDACTION_APPROVED = "redaction_approved", "Past versions withheld"
         REDACTION_REJECTED = "redaction_rejected", "Withholding of past versions rejected"
+        INTEGRITY_FAILURE = "integrity_failure", "Refused: stored content does not match its hash"
 
     alert = models.ForeignKey(
         Alert,

@@ -284,16 +284,18 @@ def determinations_csv(request):
             kind,
             when,
         ) in determination_rows(only).iterator(chunk_size=2000):
+            # Every text cell, not only those editors type today: a slug or a stage
+            # name is text someone chose too (OWASP's CSV injection rule).
             yield writer.writerow(
                 [
                     safe_cell(country),
-                    slug,
-                    iso,
+                    safe_cell(slug),
+                    safe_cell(iso),
                     stage,
-                    stage_name,
-                    alert,
+                    safe_cell(stage_name),
+                    safe_cell(alert),
                     number,
-                    kind,
+                    safe_cell(kind),
                     when.isoformat(),
                     when.date().isoformat(),
                 ]

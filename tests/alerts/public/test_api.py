@@ -11,7 +11,7 @@ from stages.models import Country
 from tests.alerts.public.conftest import publish_alert
 from tests.alerts.public.helpers import body_of
 from tests.alerts.workflow_helpers import publish
-from tests.builders import edit_alert
+from tests.builders import edit_alert, make_country
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +186,22 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(client, editor):
     assert {r["country"] for r in rows} == {"'=HYPERLINK(1)"}
     assert safe_cell("+1") == "'+1"
     assert safe_cell("Armenia") == "Armenia"
+
+
+def test_no_csv_text_cell_can_start_a_formula(client, editor):
+    """OWASP's rule on every text column, whatever typed it: names, slugs, codes."""
+    country = make_country("@Risky", iso_code="+12")
+    publish_alert(
+        editor,
+        title="Minus alert",
+        slug="-minus-alert",
+        countries=(country.name,),
+        ratings={country.name: [4]},
+    )
+    rows = read_csv(client)
+    assert rows
+    for row in rows:
+        for column, value in row.items():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (column, value)
+    assert {r["alert_slug"] for r in rows} == {"'-minus-alert"}
+    assert {r["iso_code"] for r in rows} == {"'+12"}
