@@ -85,13 +85,26 @@ def _key(token):
     return ("line" if "\n" in space else "space", word)
 
 
+# Word diffs cost up to the product of the two texts' lengths in words (SequenceMatcher
+# on repetitive text such as a long table), so a long text is first compared line by
+# line, and only changed stretches of at most WORD_DIFF_LIMIT words a side are compared
+# word by word; a longer stretch is shown replaced whole.
+WORD_DIFF_LIMIT = 2000
+
+
 def word_diff(old, new):
     """(op, text) segments turning ``old`` into ``new``, word by word.
 
     Equal runs carry the new text's whitespace, so spacing-only differences
-    within a line do not show as changes.
+    within a line do not show as changes. Bounded: see WORD_DIFF_LIMIT.
     """
     a, b = _tokens(old), _tokens(new)
+    if len(a) <= WORD_DIFF_LIMIT and len(b) <= WORD_DIFF_LIMIT:
+        return _tidy(_word_segments(a, b))
+    return _tidy(_line_segments(old, new))
+
+
+def _word_segments(a, b):
     matcher = SequenceMatcher(None, [_key(t) for t in a], [_key(t) for t in b], autojunk=False)
     raw = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -102,7 +115,37 @@ def word_diff(old, new):
             raw.append(("delete", "".join(a[i1:i2])))
         if j2 > j1:
             raw.append(("insert", "".join(b[j1:j2])))
-    return _tidy(raw)
+    return raw
+
+
+def _line_segments(old, new):
+    """Segments for long texts: lines first, then words within small changed stretches."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    # Lines compared as their words, so spacing alone does not make a line differ.
+    matcher = SequenceMatcher(
+        None,
+        [" ".join(line.split()) for line in a],
+        [" ".join(line.split()) for line in b],
+        # Lines repeated all over (a table's separator rows, a thousand identical rows)
+        # are not used to anchor the match, which keeps it near-linear; the result is
+        # still a correct diff.
+        autojunk=True,
+    )
+    raw = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        old_text, new_text = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if tag == "equal":
+            raw.append(("equal", new_text))
+            continue
+        old_words, new_words = _tokens(old_text), _tokens(new_text)
+        if tag == "replace" and max(len(old_words), len(new_words)) <= WORD_DIFF_LIMIT:
+            raw += _word_segments(old_words, new_words)
+            continue
+        if old_text:
+            raw.append(("delete", old_text))
+        if new_text:
+            raw.append(("insert", new_text))
+    return raw
 
 
 def _tidy(segments):

@@ -5,7 +5,7 @@ import json
 
 from django.template.loader import render_to_string
 
-from alerts.diff import diff_snapshots, word_diff
+from alerts.diff import WORD_DIFF_LIMIT, diff_snapshots, word_diff
 
 
 def make_snapshot(**changes):
@@ -324,3 +324,39 @@ def test_template_says_first_publication_and_no_changes():
         "alerts/diff.html", {"diff": diff_snapshots(make_snapshot(), make_snapshot())}
     )
     assert "No changes" in same
+
+
+def table(rows, *, changed=(), inserted=None):
+    lines = ["| Place | Deaths | Date |", "|---|---|---|"]
+    for i in range(rows):
+        word = "dead" if i in changed else "killed"
+        lines.append(f"| Village {i} | {i * 3} {word} | 2020-10-{i % 28 + 1:02d} |")
+        if inserted is not None and i == inserted:
+            lines.append("| A new village | 7 killed | 2020-11-01 |")
+    return "\n".join(lines)
+
+
+def test_a_long_table_is_diffed_row_by_row_then_word_by_word():
+    """Beyond WORD_DIFF_LIMIT words the diff goes by lines first (bench/diff.py times it)."""
+    old = table(4000)
+    new = table(4000, changed={10, 2500}, inserted=3000)
+    assert len(old.split()) > WORD_DIFF_LIMIT
+
+    segments = word_diff(old, new)
+
+    assert "".join(t for op, t in segments if op != "insert") == old
+    assert "".join(t for op, t in segments if op != "delete") == new
+    changes = [(op, t) for op, t in segments if op != "equal"]
+    # Only the changed words and the new row, not the table.
+    assert ("delete", " killed") in changes
+    assert ("insert", " dead") in changes
+    assert any("A new village" in t for op, t in changes if op == "insert")
+    assert sum(len(t) for _, t in changes) < 200
+
+
+def test_a_long_run_of_identical_rows_still_diffs_correctly():
+    old = "\n".join(["| x | y |"] * 4000)
+    new = "\n".join(["| x | y |"] * 2000 + ["| z | y |"] + ["| x | y |"] * 2000)
+    segments = word_diff(old, new)
+    assert "".join(t for op, t in segments if op != "insert") == old
+    assert "".join(t for op, t in segments if op != "delete") == new
