@@ -119,8 +119,11 @@ def load_demo_content(editor):
 
     sources = _sources(editor)
     stages = {stage.number: stage for stage in Stage.objects.all()}
-    with revision(user=editor, comment="Demo content: Artsakh alert loaded by load_demo"):
+    # In a revision of their own, like the sources: reverting the alert must never
+    # touch a country other alerts rate.
+    with revision(user=editor, comment="Demo content: countries the Artsakh alert rates"):
         countries = {data["slug"]: _country(data) for data in CONTENT["countries"]}
+    with revision(user=editor, comment="Demo content: Artsakh alert loaded by load_demo"):
         alert = Alert(created_by=editor, **_as_saved(CONTENT["alert"]))
         alert.full_clean()
         alert.save()

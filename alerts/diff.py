@@ -1,7 +1,8 @@
 """What changed between two snapshots: one diff for reviewers and the public alike.
 
 ``diff_snapshots(old, new)`` is a pure function over two snapshots (see
-``alerts.snapshot``); it touches no database. ``old`` may be None for a first
+``alerts.snapshot``); it touches no database. ``publication_diff`` is the same for two
+publications, worked out once per pair and kept. ``old`` may be None for a first
 publication, in which case everything in ``new`` is reported as added. The
 result is plain dicts, lists and (op, text) tuples, rendered by
 ``templates/alerts/diff.html`` (include it with the result as ``diff``).
@@ -30,7 +31,9 @@ paragraph breaks are). Text is never marked safe: templates autoescape it.
 import re
 from difflib import SequenceMatcher
 
-from .models import Alert
+from django.db import IntegrityError, transaction
+
+from .models import Alert, PublicationDiff
 from .snapshot import upgrade
 
 TOP_LEVEL_FIELDS = (
@@ -285,6 +288,26 @@ def _collection(old_items, new_items, fields, label):
 
 def diff_snapshots(old, new, *, old_label=None, new_label=None):
     """The differences between two snapshots; ``old`` None means a first publication."""
+    return labelled(snapshot_changes(old, new), old_label=old_label, new_label=new_label)
+
+
+def labelled(changes, *, old_label=None, new_label=None):
+    """A diff for templates from ``snapshot_changes``: column headings, and the four
+    lists as sections."""
+    first = changes["first_publication"]
+    return {
+        **changes,
+        "old_label": old_label or ("Nothing published before" if first else "Before"),
+        "new_label": new_label or "After",
+        "sections": [
+            {"key": key, "title": title, "items": changes[key]} for key, title in SECTION_TITLES
+        ],
+    }
+
+
+def snapshot_changes(old, new):
+    """What ``diff_snapshots`` finds, without headings: plain JSON-able data (segments
+    become lists when stored), so a diff between publications is kept (PublicationDiff)."""
     new = upgrade(new)
     first = old is None
     old = upgrade(old) if old is not None else None
@@ -331,11 +354,36 @@ def diff_snapshots(old, new, *, old_label=None, new_label=None):
     return {
         "first_publication": first,
         "has_changes": bool(fields) or any(collections.values()),
-        "old_label": old_label or ("Nothing published before" if first else "Before"),
-        "new_label": new_label or "After",
         "fields": fields,
         **collections,
-        "sections": [
-            {"key": key, "title": title, "items": collections[key]} for key, title in SECTION_TITLES
-        ],
     }
+
+
+def publication_diff(publications, old, new, *, old_label=None, new_label=None):
+    """The diff between the publications numbered ``old`` (None: nothing before) and
+    ``new`` of ``publications`` (one alert's), worked out on the first request for the
+    pair and kept: publications never change, so no later request diffs them again.
+    One query when kept."""
+    pair = PublicationDiff.objects.filter(new__in=publications.filter(number=new))
+    if old is None:
+        pair = pair.filter(old__isnull=True)
+    else:
+        pair = pair.filter(old__in=publications.filter(number=old))
+    changes = pair.values_list("changes", flat=True).first()
+    if changes is None:
+        found = {p.number: p for p in publications.filter(number__in=[old, new])}
+        changes = keep_diff(found.get(old), found[new])
+    return labelled(changes, old_label=old_label, new_label=new_label)
+
+
+def keep_diff(old, new):
+    """Work out the diff between two publications and keep it; returns its changes.
+    The workflow keeps each new publication's diff from the one before as it publishes
+    it (what its versions page shows first); other pairs are kept when first asked for."""
+    changes = snapshot_changes(old.snapshot if old else None, new.snapshot)
+    try:
+        with transaction.atomic():
+            PublicationDiff.objects.create(old=old, new=new, changes=changes)
+    except IntegrityError:
+        pass  # kept by a request for the same pair at the same time
+    return changes

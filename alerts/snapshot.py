@@ -13,7 +13,10 @@ from django.db.models import Prefetch
 
 from .models import Alert, Citation, Level, Recommendation, StageEvidence, StageRating
 
-SCHEMA = 1
+# 2: each country carries its id and aliases, so that what the public sees of a
+# country (name, address, region, other names) is what a reviewed publication
+# recorded, and who last changed it can be told from its history.
+SCHEMA = 2
 
 
 def _date(value):
@@ -50,7 +53,14 @@ def snapshot_of(alert):
         "issued_on": _date(alert.issued_on),
         **{name: getattr(alert, name) for name in Alert.TEXT_FIELDS},
         "countries": [
-            {"slug": c.slug, "name": c.name, "iso_code": c.iso_code, "region": c.region}
+            {
+                "id": c.pk,
+                "slug": c.slug,
+                "name": c.name,
+                "iso_code": c.iso_code,
+                "region": c.region,
+                "aliases": c.aliases,
+            }
             for c in countries
         ],
         "ratings": [
@@ -102,6 +112,10 @@ def upgrade(snapshot):
     """Bring a stored snapshot of any schema to the current shape."""
     if snapshot.get("schema") == SCHEMA:
         return snapshot
+    if snapshot.get("schema") == 1:
+        # Schema 1 named countries by slug only; the id is not known from it.
+        countries = [{"id": None, "aliases": ""} | c for c in snapshot["countries"]]
+        return snapshot | {"schema": SCHEMA, "countries": countries}
     raise ValueError(f"Unknown snapshot schema {snapshot.get('schema')!r}")
 
 

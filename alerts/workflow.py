@@ -14,20 +14,24 @@ its authors approved, and every later change is visible as such.
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from reversion.models import Revision
+from reversion.models import Revision, Version
 
+from sources.models import Source
 from stages.models import Country
 
 from . import succession
+from .diff import keep_diff
 from .models import (
     Alert,
     Approval,
     ChangeKind,
     Level,
     Publication,
+    PublishedCountry,
     PublishedDetermination,
     RedactedVersion,
     Redaction,
@@ -41,7 +45,7 @@ from .models import (
 from .public import front_cache, page_cache, queries
 from .rendering import publication_fields
 from .roles import REVIEWERS
-from .snapshot import build_snapshot, snapshot_hash, text_fields
+from .snapshot import build_snapshot, snapshot_hash, text_fields, upgrade
 from .tasks import queue_mail
 from .text import dangling_markers, describe_dangling, find_markers
 from .versions import alert_versions
@@ -135,6 +139,43 @@ def editors_since_last_publication(alert):
     return set(get_user_model().objects.filter(pk__in=revisions.values("user_id")))
 
 
+def _referenced(snapshot):
+    """The Sources and Countries a snapshot copies in, as (model, ids)."""
+    countries = {c["id"] for c in snapshot["countries"] if c.get("id") is not None}
+    sources = {c["source"]["id"] for c in snapshot["citations"]}
+    return [(Source, sources), (Country, countries)]
+
+
+def reference_authors(submission):
+    """Users whose revision of a Source or a Country that ``submission`` copies in is in
+    no earlier publication of the alert: they wrote part of what would be published.
+
+    A revision was in an earlier publication when that publication copied the object in
+    and the revision was made before the publication was submitted (an edit between
+    submission and publication makes the submission stale, so nothing newer can have
+    been copied in).
+    """
+    earlier = Publication.objects.filter(
+        alert_id=submission.alert_id, submission_id__lt=submission.pk
+    ).values_list("snapshot", "submission__submitted_at")
+    published_up_to = {}  # (model, id) -> when the newest publication carrying it was submitted
+    for snapshot, submitted_at in earlier:
+        for model, ids in _referenced(snapshot):
+            for pk in ids:
+                key = (model, pk)
+                published_up_to[key] = max(published_up_to.get(key, submitted_at), submitted_at)
+    unpublished = Q(pk__in=[])
+    for model, ids in _referenced(submission.snapshot):
+        content_type = ContentType.objects.get_for_model(model)
+        for pk in ids:
+            since = published_up_to.get((model, pk))
+            unpublished |= Q(content_type=content_type, object_id=str(pk)) & (
+                Q(revision__date_created__gt=since) if since else Q()
+            )
+    authors = Version.objects.filter(unpublished).values("revision__user_id")
+    return set(get_user_model().objects.filter(pk__in=authors))
+
+
 def is_stale(submission):
     """True when the alert changed after it was submitted (or was deleted)."""
     alert = Alert.objects.filter(pk=submission.alert_id).first()
@@ -181,6 +222,11 @@ def approval_refusal(user, submission):
         return "You submitted this alert, so someone else must approve it."
     if user in editors_since_last_publication(submission.alert):
         return "You edited this alert since its last publication, so someone else must approve it."
+    if user in reference_authors(submission):
+        return (
+            "You edited a source or a country this submission copies in, and no earlier "
+            "publication of the alert carried your change, so someone else must approve it."
+        )
     if submission.approvals.filter(reviewer=user).exists():
         return "You have already approved this submission; a second reviewer must approve it."
     return None
@@ -228,8 +274,11 @@ def current_highest_stages(country_slugs, now=None):
     The same determination the country's public page shows, found the same way:
     through the (country, go-live) index, not by reading the country's history.
     """
-    current = queries.current_determinations(now, country_slugs=country_slugs)
-    return {d.country.slug: d.highest for d in current}
+    # Keyed by the editors' slugs (the snapshot's), not the public ones, which lag
+    # behind an edit to a country until a publication carries it.
+    slugs = dict(Country.objects.filter(slug__in=list(country_slugs)).values_list("pk", "slug"))
+    current = queries.current_determinations(now, country_ids=slugs)
+    return {slugs[d.country.pk]: d.highest for d in current}
 
 
 def submission_problems(snapshot):
@@ -567,6 +616,30 @@ def _escalate_if_raised_now(submission, alert):
         submission.save(update_fields=["approvals_required", "escalation_reasons"])
 
 
+def published_countries(publication, snapshot):
+    """Unsaved PublishedCountry rows: the publication's countries as its snapshot
+    recorded them (what the public will see of them)."""
+    snapshot = upgrade(snapshot)
+    ids = {c["slug"]: c["id"] for c in snapshot["countries"]}
+    missing = [slug for slug, pk in ids.items() if pk is None]
+    if missing:  # a schema-1 snapshot names countries by slug only
+        ids |= dict(Country.objects.filter(slug__in=missing).values_list("slug", "pk"))
+    return [
+        PublishedCountry(
+            publication=publication,
+            country_id=ids[c["slug"]],
+            name=c["name"],
+            slug=c["slug"],
+            iso_code=c["iso_code"],
+            region=c["region"],
+            aliases=c["aliases"],
+            go_live_at=publication.go_live_at,
+        )
+        for c in snapshot["countries"]
+        if ids.get(c["slug"]) is not None
+    ]
+
+
 def _publish(*, alert, submission, approvals):
     """Write the approved snapshot as the alert's next publication, with what is made
         from it once (alerts/rendering.py), its determinations, and which publications
@@ -607,6 +680,8 @@ def _publish(*, alert, submission, approvals):
             for r in snapshot["ratings"]
         ]
     )
+    PublishedCountry.objects.bulk_create(published_countries(publication, snapshot))
+    keep_diff(last, publication)
     succession.record(alert)
     page_cache.changed()
     scheduled = publication.go_live_at > now

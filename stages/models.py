@@ -1,6 +1,10 @@
+import reversion
 from django.db import models
 
 
+# Versioned on their own (an alert never follows them): who changed a stage or a
+# country, and when, is part of what reviewers rely on (workflow.reference_authors).
+@reversion.register()
 class Stage(models.Model):
     """One of the Ten Stages of Genocide. Reference data, created by a migration."""
 
@@ -15,6 +19,7 @@ class Stage(models.Model):
         return f"{self.number}. {self.name}"
 
 
+@reversion.register()
 class Country(models.Model):
     """A country or territory an alert speaks about.
 

@@ -7,6 +7,7 @@ history that tests inspect is the history an admin save would produce.
 import datetime
 import itertools
 
+import reversion
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.text import slugify
@@ -42,14 +43,32 @@ def make_reviewer(username=None):
     return make_user(username, groups=[REVIEWERS])
 
 
-def make_country(name, iso_code="", region=""):
-    country, _ = Country.objects.get_or_create(
-        slug=slugify(name), defaults={"name": name, "iso_code": iso_code, "region": region}
-    )
+def _own_revision(*, user, comment):
+    # Countries and sources are versioned on their own: inside an alert's revision they
+    # would be reverted with it, and would set its author.
+    assert not reversion.is_active(), "make countries and sources before the alert's revision"
+    return revision(user=user, comment=comment)
+
+
+def make_country(name, iso_code="", region="", *, user=None):
+    with _own_revision(user=user, comment=f"Added {name}"):
+        country, _ = Country.objects.get_or_create(
+            slug=slugify(name), defaults={"name": name, "iso_code": iso_code, "region": region}
+        )
     return country
 
 
-def make_source(title=None, **fields):
+def edit_country(country, *, user, comment="Edited", **changes):
+    """Change a country in a revision of its own, as the admin's country page does."""
+    with _own_revision(user=user, comment=comment):
+        for field, value in changes.items():
+            setattr(country, field, value)
+        country.full_clean()
+        country.save()
+    return country
+
+
+def make_source(title=None, *, user=None, **fields):
     n = next(_counter)
     defaults = {
         "title": title or f"Source document {n}",
@@ -57,7 +76,18 @@ def make_source(title=None, **fields):
         "url": f"https://example.org/documents/{n}",
         "published_on": datetime.date(2020, 1, 1),
     }
-    return Source.objects.create(**(defaults | fields))
+    with _own_revision(user=user, comment="Added a source"):
+        return Source.objects.create(**(defaults | fields))
+
+
+def edit_source(source, *, user, comment="Edited", **changes):
+    """Change a source in a revision of its own, as the admin's source page does."""
+    with _own_revision(user=user, comment=comment):
+        for field, value in changes.items():
+            setattr(source, field, value)
+        source.full_clean()
+        source.save()
+    return source
 
 
 def make_alert(
@@ -76,8 +106,11 @@ def make_alert(
     n = next(_counter)
     title = title or f"Alert number {n}"
     ratings = ratings if ratings is not None else {countries[0]: [8], countries[-1]: [9, 10]}
+    # Countries are versioned on their own, outside the alert's revision.
+    country_objs = [make_country(name) for name in countries]
+    rated = {name: make_country(name) for name in ratings}
+    sources = sources or [make_source(), make_source()]
     with revision(user=author, comment=comment):
-        country_objs = [make_country(name) for name in countries]
         alert = Alert.objects.create(
             title=title,
             slug=fields.pop("slug", slugify(title)),
@@ -91,14 +124,13 @@ def make_alert(
             **fields,
         )
         alert.countries.set(country_objs)
-        sources = sources or [make_source(), make_source()]
         for number, source in enumerate(sources, start=1):
             Citation.objects.create(alert=alert, source=source, number=number, locator="art. 2")
         for country_name, stage_numbers in ratings.items():
             for stage in stage_numbers:
                 StageRating.objects.create(
                     alert=alert,
-                    country=make_country(country_name),
+                    country=rated[country_name],
                     stage=Stage.objects.get(number=stage),
                     rationale=f"{country_name} is at stage {stage} [1].",
                 )

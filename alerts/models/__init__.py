@@ -7,6 +7,8 @@ from .content import Citation, Recommendation, StageEvidence, StageRating
 from .publication import (
     CountrySpan,
     Publication,
+    PublicationDiff,
+    PublishedCountry,
     PublishedDetermination,
     Supersession,
 )
@@ -36,6 +38,8 @@ __all__ = [
     "ImmutableQuerySet",
     "Level",
     "Publication",
+    "PublicationDiff",
+    "PublishedCountry",
     "PublishedDetermination",
     "RedactedVersion",
     "Redaction",

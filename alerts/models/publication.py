@@ -163,6 +163,94 @@ class PublishedDetermination(ImmutableModel):
         return f"{self.country} at stage {self.stage_id} ({self.go_live_at:%Y-%m-%d})"
 
 
+class PublishedCountryQuerySet(ImmutableQuerySet):
+    def latest_for(self, country, publications):
+        """The row of the newest of ``publications`` recording ``country`` (a value or
+        an expression, e.g. OuterRef): what the public sees of it."""
+        return self.filter(country=country, publication__in=publications).order_by(
+            "-go_live_at", "-publication_id"
+        )
+
+
+class PublishedCountry(ImmutableModel):
+    """A country as one publication recorded it: its name, address, region and other
+    names, copied out of the approved snapshot.
+
+    The public sees each country as the newest live publication that includes it
+    recorded it (queries.public_countries), so an edit to a Country reaches readers
+    only with the next reviewed publication that includes it, and every slug a
+    country was ever published under stays known, to redirect from.
+    """
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="published_countries"
+    )
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120)
+    iso_code = models.CharField(max_length=3, blank=True)
+    region = models.CharField(max_length=80, blank=True)
+    aliases = models.CharField(max_length=300, blank=True)
+    go_live_at = models.DateTimeField()
+
+    objects = PublishedCountryQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["country", "-go_live_at", "-publication"], name="published_country_latest"
+            ),
+            models.Index(fields=["slug", "-go_live_at"], name="published_country_slug"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "country"], name="one_row_a_published_country"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} as publication {self.publication_id} recorded it"
+
+    def as_country(self):
+        """A Country with the recorded fields, for templates, links and filters (never
+        saved: it stands for the row, as readers see it)."""
+        country = Country(
+            pk=self.country_id,
+            name=self.name,
+            slug=self.slug,
+            iso_code=self.iso_code,
+            region=self.region,
+            aliases=self.aliases,
+        )
+        country._state.adding = False
+        return country
+
+
+class PublicationDiff(ImmutableModel):
+    """What changed between two publications of an alert (alerts.diff.snapshot_changes),
+    worked out once, when the pair is first asked for, and kept: publications never
+    change, so neither does their diff, and no request diffs them again."""
+
+    old = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    new = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="+")
+    changes = models.JSONField()
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["new", "old"], name="one_diff_a_pair"),
+            # NULLs are distinct in the constraint above.
+            models.UniqueConstraint(
+                fields=["new"], condition=models.Q(old__isnull=True), name="one_first_diff"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Diff of publication {self.old_id} to {self.new_id}"
+
+
 class Supersession(models.Model):
     """When a publication stops (or stopped) being its alert's current version: the
     earliest go-live time of any later-numbered publication of the alert, or NULL

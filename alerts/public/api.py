@@ -12,6 +12,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from ..models import Level, PublishedDetermination
@@ -245,14 +246,16 @@ def safe_cell(value):
 
 
 def determination_rows(country_slug=None):
-    """One row per published determination of every live publication, oldest first."""
-    rows = PublishedDetermination.objects.filter(publication__in=queries.live())
+    """One row per published determination of every live publication, oldest first,
+    each with its country as the public sees it now (``queries.public_countries``)."""
+    now = timezone.now()
+    rows = PublishedDetermination.objects.filter(publication__in=queries.live(now))
     if country_slug is not None:
-        rows = rows.filter(country__slug=country_slug)
-    return rows.order_by("go_live_at", "publication_id", "country__name", "stage_id").values_list(
-        "country__name",
-        "country__slug",
-        "country__iso_code",
+        country = queries.published_country(country_slug, now)
+        rows = rows.filter(country_id=country.pk) if country else rows.none()
+    countries = queries.public_countries(now=now)
+    rows = rows.order_by("go_live_at", "publication_id", "country_id", "stage_id").values_list(
+        "country_id",
         "stage_id",
         "stage__name",
         "publication__slug",
@@ -260,6 +263,7 @@ def determination_rows(country_slug=None):
         "publication__change_kind",
         "go_live_at",
     )
+    return countries, rows
 
 
 @require_safe
@@ -273,24 +277,24 @@ def determinations_csv(request):
 
     def lines():
         yield writer.writerow(CSV_COLUMNS)
+        countries, rows = determination_rows(only)
         for (
-            country,
-            slug,
-            iso,
+            country_id,
             stage,
             stage_name,
             alert,
             number,
             kind,
             when,
-        ) in determination_rows(only).iterator(chunk_size=2000):
+        ) in rows.iterator(chunk_size=2000):
+            country = countries[country_id]
             # Every text cell, not only those editors type today: a slug or a stage
             # name is text someone chose too (OWASP's CSV injection rule).
             yield writer.writerow(
                 [
-                    safe_cell(country),
-                    safe_cell(slug),
-                    safe_cell(iso),
+                    safe_cell(country.name),
+                    safe_cell(country.slug),
+                    safe_cell(country.iso_code),
                     stage,
                     safe_cell(stage_name),
                     safe_cell(alert),

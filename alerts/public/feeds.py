@@ -14,12 +14,10 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
-
-from stages.models import Country
 
 from ..models import ChangeKind, Level, PublishedDetermination
 from . import queries
@@ -164,11 +162,18 @@ def _country_withdrawals(country):
 
 
 class CountryFeed(_AtomFeed):
+    def __call__(self, request, slug):
+        # An address the country had in an earlier publication leads to its feed now.
+        country = queries.published_country(slug)
+        if country is not None and country.slug != slug:
+            return redirect("public:feed_country", country.slug, permanent=True)
+        return super().__call__(request, slug=slug)
+
     def get_object(self, request, slug):
-        country = get_object_or_404(Country, slug=slug)
+        country = queries.published_country(slug)
         # A country known only from drafts must not be revealed. One whose only alert
         # was withdrawn keeps its feed: its readers must learn of the withdrawal.
-        if not (
+        if country is None or not (
             queries.live().filter(determinations__country=country).exists()
             or _country_withdrawals(country).exists()
         ):

@@ -63,15 +63,17 @@ def filter_choices():
     countries = (
         queries.live_countries()
         .order_by()
-        .annotate(kind=Value("country"), key=F("slug"))
-        .values_list("kind", "key", "name", "pk")
+        .annotate(kind=Value("country"), key=F("public_slug"), label=F("public_name"))
+        .values_list("kind", "key", "label", "pk")
     )
     stages = (
         Stage.objects.order_by()
-        .annotate(kind=Value("stage"), key=Cast("number", CharField()))
-        .values_list("kind", "key", "name", "pk")
+        .annotate(kind=Value("stage"), key=Cast("number", CharField()), label=F("name"))
+        .values_list("kind", "key", "label", "pk")
     )
-    rows = list(countries.union(stages, all=True))
+    # Stages first: Django cannot compile a UNION whose first part selects a
+    # subquery (the countries' recorded names), while a later part may.
+    rows = list(stages.union(countries, all=True))
     country_rows = sorted((r for r in rows if r[0] == "country"), key=lambda r: r[2])
     stage_rows = sorted((r for r in rows if r[0] == "stage"), key=lambda r: int(r[1]))
     return (

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
-from ..models import Publication, PublishedDetermination
+from ..models import Publication, PublishedCountry
 from ..tasks import retry_later
 
 logger = logging.getLogger(__name__)
@@ -70,19 +70,13 @@ def alert_changed(alert, *, go_live_at=None):
     too). Call it in the transaction of the change."""
     publications = Publication.objects.filter(alert=alert)
     slugs = set(publications.values_list("slug", flat=True))
+    # Under every address the public has known them by (a publication may rename one).
     countries = set(
-        PublishedDetermination.objects.filter(alert=alert).values_list("country__slug", flat=True)
+        PublishedCountry.objects.filter(
+            country__in=PublishedCountry.objects.filter(publication__alert=alert).values("country")
+        ).values_list("slug", flat=True)
     )
     _queue(affected_patterns(alert_slugs=slugs, country_slugs=countries), go_live_at)
-
-
-def country_changed(*slugs):
-    """Queue the purges for a country edit: its pages under every slug given, and the
-    pages of the live alerts that rate it (they name it)."""
-    alert_slugs = PublishedDetermination.objects.filter(
-        country__slug__in=slugs, publication__in=Publication.objects.live()
-    ).values_list("publication__slug", flat=True)
-    _queue(affected_patterns(alert_slugs=set(alert_slugs), country_slugs=slugs), None)
 
 
 def _queue(patterns, go_live_at):

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from stages.models import Country, Stage
@@ -19,6 +20,7 @@ from stages.models import Country, Stage
 from ..models import (
     CountrySpan,
     Publication,
+    PublishedCountry,
     PublishedDetermination,
     RedactedVersion,
     RedactionReview,
@@ -44,7 +46,6 @@ LIST_FIELDS = (
 )
 # The lists' order (index publication_newest_first).
 NEWEST_FIRST = ("-issued_on", "-go_live_at", "-id")
-COUNTRY_FIELDS = ("id", "name", "slug", "iso_code", "region", "aliases")
 # A publication determines each of the ten stages of a country at most once.
 STAGES_PER_POINT = 10
 # A country's determination rows, newest publication first.
@@ -243,7 +244,55 @@ class CurrentDetermination:
         return self.stages[0].number if self.stages else 0
 
 
-def current_determinations(now=None, country=None, country_slugs=None):
+def public_countries(country_ids=None, now=None):
+    """{country id: Country} as the public sees each country: as the newest live
+    publication that includes it recorded it (unsaved Country objects). A country that
+    only withdrawn alerts included is shown as the newest of those that went public
+    recorded it. Edits to a Country reach readers only through a reviewed publication.
+    ``country_ids``: every country when None. One query."""
+    now = now or timezone.now()
+    countries = Country.objects.all()
+    if country_ids is not None:
+        countries = countries.filter(pk__in=list(country_ids))
+    latest = PublishedCountry.objects.latest_for
+    newest = countries.annotate(
+        row=Coalesce(
+            Subquery(latest(OuterRef("pk"), live(now)).values("pk")[:1]),
+            Subquery(latest(OuterRef("pk"), went_public(now)).values("pk")[:1]),
+        )
+    )
+    rows = PublishedCountry.objects.filter(pk__in=newest.filter(row__isnull=False).values("row"))
+    return {row.country_id: row.as_country() for row in rows}
+
+
+def went_public(now=None):
+    """Publications readers could see at some time up to ``now``: gone live, and not
+    taken down by a withdrawal before they went live (which may have happened since)."""
+    now = now or timezone.now()
+    early = Withdrawal.objects.covering(OuterRef("alert_id"), OuterRef("number")).filter(
+        withdrawn_at__lt=OuterRef("go_live_at")
+    )
+    return Publication.objects.filter(~Exists(early), go_live_at__lte=now)
+
+
+def published_country(slug, now=None):
+    """The country published under ``slug`` (its address now, or one it had in an
+    earlier publication), as the public sees it now (``public_countries``); or None.
+    One query, two for a country only withdrawn alerts included."""
+    now = now or timezone.now()
+    under_slug = (
+        PublishedCountry.objects.filter(slug=slug, publication__in=went_public(now))
+        .order_by("-go_live_at", "-publication_id")
+        .values("country_id")[:1]
+    )
+    for publications in (live(now), went_public(now)):
+        row = PublishedCountry.objects.latest_for(Subquery(under_slug), publications).first()
+        if row is not None:
+            return row.as_country()
+    return None
+
+
+def current_determinations(now=None, country=None, country_ids=None):
     """Every country's current determination, highest stage first.
 
     "Current" comes from the newest *current* publication (one per alert) that rates
@@ -252,13 +301,14 @@ def current_determinations(now=None, country=None, country_slugs=None):
     is one query over the current rows (about a thousand at 100,000 alerts), with
     when each country reached its stages (``changed_at``).
     """
+    now = now or timezone.now()
     rows = CountrySpan.objects.current(now)
     if country is not None:
         rows = rows.filter(country=country)
-    if country_slugs is not None:
-        rows = rows.filter(country__slug__in=list(country_slugs))
+    if country_ids is not None:
+        rows = rows.filter(country_id__in=list(country_ids))
     rows = rows.order_by("country_id", "-stage_id").values_list(
-        *(f"country__{name}" for name in COUNTRY_FIELDS),
+        "country_id",
         "stage_id",
         "stage__name",
         "publication_id",
@@ -268,19 +318,14 @@ def current_determinations(now=None, country=None, country_slugs=None):
         "changed_at",
         "changed_at_or_before",
     )
-    # Plain rows, and one Country and one Stage object each however many rows name
-    # them: four model instances a row would cost more than the query.
+    # Plain rows, and one Stage object each however many rows name it: four model
+    # instances a row would cost more than the query.
     by_country, stages = {}, {}
-    width = len(COUNTRY_FIELDS)
-    for row in rows:
-        country_fields, (stage_id, stage_name, pub_id, slug, title, go_live_at, since, before) = (
-            row[:width],
-            row[width:],
-        )
-        determination = by_country.get(country_fields[0])
+    for country_id, stage_id, stage_name, pub_id, slug, title, go_live_at, since, before in rows:
+        determination = by_country.get(country_id)
         if determination is None:
-            determination = by_country[country_fields[0]] = CurrentDetermination(
-                country=Country(**dict(zip(COUNTRY_FIELDS, country_fields, strict=True))),
+            determination = by_country[country_id] = CurrentDetermination(
+                country=country_id,
                 publication_id=pub_id,
                 alert_slug=slug,
                 alert_title=title,
@@ -292,6 +337,12 @@ def current_determinations(now=None, country=None, country_slugs=None):
         if stage is None:
             stage = stages[stage_id] = Stage(number=stage_id, name=stage_name)
         determination.stages.append(stage)
+    if country is not None:
+        names = {country.pk: country}
+    else:
+        names = public_countries(by_country, now) if by_country else {}
+    for determination in by_country.values():
+        determination.country = names[determination.country]
     return sorted(by_country.values(), key=lambda d: (-d.highest, d.country.name))
 
 
@@ -470,7 +521,9 @@ def stages_with_countries(now=None):
 
 
 def live_countries(now=None):
-    """Countries rated by at least one live publication (for filters and sitemaps).
+    """Countries rated by at least one live publication (for filters and sitemaps),
+    annotated with ``public_name`` and ``public_slug``: as the newest live publication
+    including them recorded them (``public_countries``).
 
     Per country, the first of its determinations whose publication is live (a
     scalar subquery with LIMIT, which stops at the first hit; PostgreSQL turns an
@@ -482,4 +535,12 @@ def live_countries(now=None):
         .order_by()  # any live one will do: stop at the first
         .values("pk")[:1]
     )
-    return Country.objects.alias(rated=Subquery(first_live)).filter(rated__isnull=False)
+    recorded = PublishedCountry.objects.latest_for(OuterRef("pk"), live(now))
+    return (
+        Country.objects.alias(rated=Subquery(first_live))
+        .filter(rated__isnull=False)
+        .annotate(
+            public_name=Subquery(recorded.values("name")[:1]),
+            public_slug=Subquery(recorded.values("slug")[:1]),
+        )
+    )

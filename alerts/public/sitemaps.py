@@ -31,10 +31,11 @@ class CountrySitemap(Sitemap):
     priority = 0.6
 
     def items(self):
-        return queries.live_countries().only("slug").order_by("slug")
+        # Under the address the public knows it by: the one its publications recorded.
+        return queries.live_countries().only("pk").order_by("public_slug")
 
     def location(self, item):
-        return reverse("public:country_detail", args=[item.slug])
+        return reverse("public:country_detail", args=[item.public_slug])
 
 
 class PageSitemap(Sitemap):

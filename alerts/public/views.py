@@ -15,7 +15,7 @@ from django.utils.http import http_date
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from ..diff import diff_snapshots
+from ..diff import publication_diff
 from ..models import ChangeKind, Level
 from . import charts, queries, search
 from .filters import AlertFilter
@@ -176,15 +176,10 @@ def alert_versions(request, slug):
     withheld = {v["number"]: v["withheld"] for v in record if v["withheld"]}
     withheld_in_diff = [withheld[n] for n in (old, new) if n in withheld]
     if old != new and not withheld_in_diff:
-        wanted = [n for n in (old, new) if n is not None]
-        snapshots = dict(
-            queries.live()
-            .filter(alert_id=current.alert_id, number__in=wanted)
-            .values_list("number", "snapshot")
-        )
-        diff = diff_snapshots(
-            snapshots.get(old),
-            snapshots[new],
+        diff = publication_diff(
+            queries.live().filter(alert_id=current.alert_id),
+            old,
+            new,
             old_label=f"Version {old}" if old else "Nothing published before",
             new_label=f"Version {new}",
         )
@@ -253,9 +248,11 @@ def country_list(request):
 
 @require_safe
 def country_detail(request, slug):
-    from stages.models import Country
-
-    country = Country.objects.filter(slug=slug).first()
+    # As its publications recorded it: an edit to the country shows only once a
+    # reviewed publication carries it, and every address it had leads here.
+    country = queries.published_country(slug)
+    if country is not None and country.slug != slug:
+        return redirect("public:country_detail", country.slug, permanent=True)
     history = queries.country_history(country, COUNTRY_HISTORY + 1) if country else []
     withdrawals = queries.country_withdrawals(country) if country else []
     if not history and not withdrawals:

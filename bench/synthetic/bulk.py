@@ -19,8 +19,8 @@ Nothing here invents a shape of its own:
   (Django's JSON serializer format: ``[{"model", "pk", "fields"}]``, many-to-many as
   pks in the related model's order) with ``object_repr = str(obj)``; one Revision per
   save holds the alert and every object it follows, as ``follow=`` produces;
-- Submissions, Approvals, Publications, PublishedDeterminations, Withdrawals and
-  WorkflowEvents carry the values ``alerts.workflow`` would write, including who
+- Submissions, Approvals, Publications, PublishedDeterminations, PublishedCountries,
+  Withdrawals and WorkflowEvents carry the values ``alerts.workflow`` would write, including who
   must approve: escalations are computed against the determinations published
   so far, in publication order, as ``workflow.escalations`` does;
 - each Publication's columns made from its snapshot are
@@ -60,6 +60,7 @@ from alerts.models import (
     Citation,
     Level,
     Publication,
+    PublishedCountry,
     PublishedDetermination,
     Recommendation,
     StageEvidence,
@@ -367,6 +368,7 @@ class BulkWriter:
                 Publication,
                 Supersession,
                 PublishedDetermination,
+                PublishedCountry,
                 Withdrawal,
                 WorkflowEvent,
             )
@@ -706,6 +708,18 @@ class BulkWriter:
                 alert_id=alert.pk,
                 country_id=by_slug[r["country"]].pk,
                 stage_id=r["stage"],
+                go_live_at=when,
+            )
+        for c in snapshot["countries"]:
+            self.tables[PublishedCountry].add_values(
+                id=self.ids.next(PublishedCountry),
+                publication_id=publication.pk,
+                country_id=c["id"],
+                name=c["name"],
+                slug=c["slug"],
+                iso_code=c["iso_code"],
+                region=c["region"],
+                aliases=c["aliases"],
                 go_live_at=when,
             )
         self.stages_published.published(alert.pk, snapshot)

@@ -21,6 +21,7 @@ def test_every_save_is_one_revision_with_user_and_comment(alert, editor):
 
 def test_reverting_restores_children_and_removes_rows_added_since(alert, editor):
     original = versions_of(alert).get()
+    source = make_source()
     with revision(user=editor, comment="Escalated and added a source"):
         alert.title = "Changed title"
         alert.save()
@@ -33,7 +34,7 @@ def test_reverting_restores_children_and_removes_rows_added_since(alert, editor)
             stage=Stage.objects.get(number=10),
             rationale="Added later [1].",
         )
-        Citation.objects.create(alert=alert, source=make_source(), number=3)
+        Citation.objects.create(alert=alert, source=source, number=3)
         alert.recommendations.get().delete()
 
     alert = revert_to(original)
@@ -50,10 +51,11 @@ def test_reverting_restores_children_and_removes_rows_added_since(alert, editor)
 
 
 def test_country_change_lands_in_the_same_revision_as_the_save(alert, editor):
+    artsakh = make_country("Artsakh")
     with revision(user=editor, comment="Added Artsakh"):
         alert.title = "Now with Artsakh"
         alert.save()
-        alert.countries.add(make_country("Artsakh"))
+        alert.countries.add(artsakh)
 
     latest, first = list(versions_of(alert)[:2])
     assert latest.field_dict["title"] == "Now with Artsakh"

@@ -64,9 +64,10 @@ def test_submitting_with_a_dangling_marker_is_refused(alert, editor):
 
 
 def test_submitting_a_rating_for_a_country_not_on_the_alert_is_refused(alert, editor):
+    sudan = make_country("Sudan")
     with revision(user=editor, comment="rated Sudan"):
         StageRating.objects.create(
-            alert=alert, country=make_country("Sudan"), stage_id=5, rationale="Militias [1]."
+            alert=alert, country=sudan, stage_id=5, rationale="Militias [1]."
         )
         alert.save()
     assert_refused("not among the alert's countries", workflow.submit, alert=alert, user=editor)
@@ -204,10 +205,9 @@ def test_emergency_needs_two_distinct_approvers(editor, reviewers):
 
 
 def test_raising_a_countrys_highest_stage_needs_two_approvers(published, alert, editor):
+    armenia = make_country("Armenia")
     with revision(user=editor, comment="Armenia escalates"):
-        alert.ratings.create(
-            country=make_country("Armenia"), stage_id=9, rationale="Killings began [1]."
-        )
+        alert.ratings.create(country=armenia, stage_id=9, rationale="Killings began [1].")
         alert.save()
     submission = workflow.submit(
         alert=alert, user=editor, change_kind=ChangeKind.UPDATE, change_note="Escalation."

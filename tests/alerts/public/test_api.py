@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 
 from alerts.public.api import CSV_COLUMNS, safe_cell
-from stages.models import Country
 from tests.alerts.public.conftest import publish_alert
 from tests.alerts.public.helpers import body_of
 from tests.alerts.workflow_helpers import publish
@@ -132,8 +131,14 @@ def read_csv(client):
     return list(csv.DictReader(io.StringIO(body_of(response))))
 
 
-def test_csv_has_one_row_per_published_determination(client, updated, withdrawn):
-    Country.objects.filter(slug="armenia").update(iso_code="AM")
+@pytest.fixture
+def armenia_with_its_code(db):
+    return make_country("Armenia", iso_code="AM")
+
+
+def test_csv_has_one_row_per_published_determination(
+    client, armenia_with_its_code, updated, withdrawn
+):
     rows = read_csv(client)
 
     assert list(rows[0]) == list(CSV_COLUMNS)

@@ -94,7 +94,9 @@ def test_a_new_alert_shows_on_the_next_request(client, publication, editor, page
         assert marker in after
 
 
-def test_a_country_renamed_in_the_admin_shows_on_the_next_request(client, publication):
+def test_a_country_renamed_in_the_admin_shows_with_the_next_publication_including_it(
+    client, publication, editor
+):
     urls = [
         reverse("public:country_list"),
         reverse("public:country_detail", args=["armenia"]),
@@ -113,7 +115,16 @@ def test_a_country_renamed_in_the_admin_shows_on_the_next_request(client, public
     data = {name: form.initial.get(name) or "" for name in form.fields}
     response = staff.post(change, data | {"name": "Republic of Armenia"})
     assert response.status_code == 302, response.content.decode()[:2000]
+    for url in urls:
+        assert "Republic of Armenia" not in get_twice(client, url), url
 
+    edit_alert(publication.alert, user=editor, title="Updated, with Armenia's new name")
+    publish(
+        publication.alert,
+        editor=editor,
+        change_kind=ChangeKind.UPDATE,
+        change_note="Armenia's name as it is now.",
+    )
     for url in urls:
         response = client.get(url, HTTP_IF_NONE_MATCH=etags[url])
         assert response.status_code == 200, url

@@ -69,4 +69,5 @@ def test_one_country_or_some_countries(editor):
     azerbaijan = newer.alert.countries.model.objects.get(name="Azerbaijan")
 
     assert current(country=azerbaijan) == {"Azerbaijan": ([3], "Older")}
-    assert current(country_slugs=["armenia"]) == {"Armenia": ([5], "Newer")}
+    armenia = newer.alert.countries.model.objects.get(name="Armenia")
+    assert current(country_ids=[armenia.pk]) == {"Armenia": ([5], "Newer")}

@@ -202,7 +202,8 @@ def drop_country(alert, *, user, country_name):
 def test_every_transition_shows_through_the_proxy_on_the_next_request(front, worker, client):
     editor = make_editor("editor")
     reviewers = [make_reviewer("rev_a"), make_reviewer("rev_b")]
-    publish(make_alert(author=editor, title="Standing alert"), editor=editor, reviewers=reviewers)
+    standing = make_alert(author=editor, title="Standing alert")
+    publish(standing, editor=editor, reviewers=reviewers)
     draft = make_alert(
         author=editor,
         title="Massacre reports from Georgia",
@@ -264,20 +265,34 @@ def test_every_transition_shows_through_the_proxy_on_the_next_request(front, wor
     } <= set(changed)
     assert b"Massacre reports" not in front.get("/")[2]
 
-    # A country renamed in the admin.
+    # A country renamed (and readdressed) in the admin: not public until a reviewed
+    # publication that includes it carries the change.
     before = warm(front, urls)
     client.force_login(make_user("admin", superuser=True))
     azerbaijan = Country.objects.get(slug="azerbaijan")
     form = {k: v for k, v in model_to_dict(azerbaijan).items() if v is not None}
     response = client.post(
         reverse("admin:stages_country_change", args=[azerbaijan.pk]),
-        form | {"name": "Azerbaijan (renamed)", "_save": "Save"},
+        form | {"name": "Azerbaijan (renamed)", "slug": "azerbaijan-renamed", "_save": "Save"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert assert_shows_the_change(front, urls, before) == []
+
+    edit_alert(standing, user=editor, title="Standing alert, updated")
+    publish(
+        standing,
+        editor=editor,
+        reviewers=reviewers,
+        change_kind=ChangeKind.UPDATE,
+        change_note="Azerbaijan's new name.",
+    )
     wait_for_purges()
+    urls.append("/countries/azerbaijan-renamed/")
+    before["/countries/azerbaijan-renamed/"] = (404, {}, b"")
     changed = assert_shows_the_change(front, urls, before)
     assert {"/countries/", "/countries/azerbaijan/", "/stages/"} <= set(changed)
     assert b"Azerbaijan (renamed)" in front.get("/countries/")[2]
+    assert front.get("/countries/azerbaijan/")[0] == 301
 
 
 def test_a_scheduled_go_live_shows_through_the_proxy_on_time(front, worker):
@@ -391,7 +406,7 @@ def test_a_purge_the_proxy_refuses_is_retried(front, settings):
     """A proxy that is down (or refuses) fails the purge task, which queues the next try."""
     settings.FRONT_CACHE_URLS = ["http://127.0.0.1:9"]  # nothing listens there
     with transaction.atomic():
-        front_cache.country_changed("armenia")
+        front_cache.alert_changed(make_alert(author=make_editor("editor")))
     process = Worker(FRONT_CACHE_URLS="http://127.0.0.1:9")
     try:
         purges = DBTaskResult.objects.filter(task_path=front_cache.purge.module_path)

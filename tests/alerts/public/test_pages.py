@@ -8,7 +8,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from alerts.models import Level
+from alerts import diff
+from alerts.models import ImmutableError, Level, PublicationDiff
 from sources.models import Source
 from tests.alerts.public.conftest import publish_alert
 from tests.alerts.public.helpers import fetch
@@ -242,6 +243,39 @@ def test_versions_diff_between_any_two(client, updated):
     # Nonsense numbers fall back to the newest pair rather than failing.
     html = fetch(client, url + "?from=x&to=99")
     assert "Changes from version 1 to version 2" in html
+
+
+def test_a_diff_between_two_publications_is_made_once_and_kept(client, updated, monkeypatch):
+    url = reverse("public:alert_versions", args=[updated.slug])
+    # Kept as it was published: its versions page shows it first.
+    kept = PublicationDiff.objects.get(new=updated)
+    assert kept.old.number == 1
+    first = fetch(client, url)
+    assert first.count("<ins>") > 0
+    # Any other pair is kept when first asked for.
+    PublicationDiff.objects.get(new=updated.alert.publications.get(number=1))
+    fetch(client, url + "?from=none&to=2")
+    assert PublicationDiff.objects.filter(old=None, new=updated).exists()
+    cache.clear()  # past the page cache: the view itself must not diff again
+
+    def no_second_diff(old, new):
+        raise AssertionError("a kept diff was worked out again")
+
+    monkeypatch.setattr(diff, "snapshot_changes", no_second_diff)
+    again = fetch(client, url)
+
+    assert "Changes from version 1 to version 2" in again
+    assert again.count("<ins>") == first.count("<ins>")
+    assert fetch(client, url + "?from=none&to=2").count("<ins>") > first.count("<ins>")
+    assert PublicationDiff.objects.count() == 3
+
+
+def test_a_kept_diff_never_changes(updated):
+    kept = PublicationDiff.objects.get(new=updated)
+    with pytest.raises(ImmutableError):
+        kept.save()
+    with pytest.raises(ImmutableError):
+        PublicationDiff.objects.filter(pk=kept.pk).update(changes={})
 
 
 def test_an_old_version_is_shown_as_it_was(client, updated):

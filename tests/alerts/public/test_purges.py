@@ -130,7 +130,9 @@ def test_a_withdrawal_purges_every_page_the_alert_was_on(editor, reviewer):
         assert purged(url, purge), url
 
 
-def test_a_country_edited_in_the_admin_purges_its_old_and_new_addresses(client, editor):
+def test_a_country_edited_in_the_admin_purges_nothing_until_a_publication_carries_it(
+    client, editor
+):
     publication = publish_alert(editor, title="First report")
     before = len(queued_purges())
     client.force_login(make_user("admin", superuser=True))
@@ -141,7 +143,11 @@ def test_a_country_edited_in_the_admin_purges_its_old_and_new_addresses(client, 
         form | {"name": "Republic of Armenia", "slug": "republic-of-armenia"},
     )
     assert response.status_code == 302
+    # Not public yet: nothing readers see has changed.
+    assert len(queued_purges()) == before
 
+    edit_alert(publication.alert, user=editor, title="First report, updated")
+    publish(publication.alert, editor=editor, change_kind=ChangeKind.UPDATE, change_note="Renamed.")
     purge, _late = queued_purges()[before:]
     for url in every_page_of(publication.slug, ["armenia", "republic-of-armenia"]):
         assert purged(url, purge), url
