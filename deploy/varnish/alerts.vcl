@@ -70,6 +70,7 @@ sub vcl_backend_response {
     }
     if (bereq.url ~ "^/static/" && beresp.status == 200 && !beresp.http.Set-Cookie) {
         set beresp.ttl = 365d;
+        call compress_once;
         return (deliver);
     }
     if (beresp.status != 200
@@ -84,7 +85,20 @@ sub vcl_backend_response {
         return (deliver);
     }
     # The TTL is the response's s-maxage less its Age, as Varnish computes it.
+    call compress_once;
     return (deliver);
+}
+
+sub compress_once {
+    # Kept compressed: gzipped once when stored, sent as stored to every client that
+    # accepts gzip and unzipped for the rest, never compressed again per hit. Only
+    # what is kept comes here, and nothing kept sets a cookie, so no response carrying
+    # a CSRF token is ever compressed (BREACH). Static files may arrive compressed
+    # already (whitenoise's precompressed copies): left as they are.
+    if (!beresp.http.Content-Encoding
+        && beresp.http.Content-Type ~ "^(text/|application/(json|xml|atom\+xml|rss\+xml|javascript|manifest\+json)|image/svg\+xml)") {
+        set beresp.do_gzip = true;
+    }
 }
 
 sub vcl_deliver {

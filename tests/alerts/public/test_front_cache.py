@@ -8,6 +8,7 @@ it; in CI (``CI=true``) they fail, so a CI machine without it can never pass.
 """
 
 import datetime
+import gzip
 import http.client
 import os
 import re
@@ -450,3 +451,43 @@ def test_a_withheld_version_leaves_the_proxy_too(front, worker):
     assert_shows_the_change(front, urls, before)
     for url in urls:
         assert b"Kestrelwood" not in front.get(url)[2], url
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/alerts/",
+        "/feeds/alerts/",
+        "/api/alerts/",
+        "/api/determinations.csv",
+        "/sitemap.xml",
+        "/static/css/site.css",
+    ],
+)
+def test_pages_reach_clients_compressed_once_by_the_proxy(front, path):
+    publish(make_alert(author=make_editor("editor"), title="Compressed page"), editor=make_editor())
+    _, _, direct = front.direct(path)
+
+    first = front.get(path, headers={"Accept-Encoding": "gzip"})
+    again = front.get(path, headers={"Accept-Encoding": "gzip, br"})
+    plain = front.get(path)
+
+    assert first[0] == 200
+    assert first[1].get("content-encoding") == "gzip", (path, first[1])
+    assert gzip.decompress(first[2]) == direct
+    assert len(first[2]) < len(direct)
+    # Kept compressed: the hit is the stored gzip, not compressed again for it.
+    assert again[1]["x-cache"] == "HIT"
+    assert again[1].get("content-encoding") == "gzip"
+    assert again[2] == first[2]
+    # A client that does not accept gzip gets the page as the app made it.
+    assert "content-encoding" not in plain[1]
+    assert plain[2] == direct
+
+
+def test_a_response_carrying_a_csrf_token_is_never_compressed(front):
+    status, headers, body = front.get(reverse("admin:login"), headers={"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert b"csrfmiddlewaretoken" in body
+    assert "content-encoding" not in headers
