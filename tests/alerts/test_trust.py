@@ -9,7 +9,7 @@ from alerts import workflow
 from alerts.models import Approval, ImmutableError, Level, Publication, Submission
 from alerts.roles import REVIEWERS
 from tests.alerts.workflow_helpers import actions_of, assert_refused
-from tests.builders import make_alert, make_reviewer
+from tests.builders import login_verified, make_alert, make_reviewer
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,6 @@ def test_the_admin_says_why_a_tampered_submission_is_refused(alert, editor):
 
 
 def test_staff_sessions_last_a_working_day(client, editor, settings):
-    client.force_login(editor)
+    login_verified(client, editor)
     assert client.session.get_expiry_age() == 9 * 3600
     assert settings.SESSION_COOKIE_AGE == 9 * 3600
