@@ -7,6 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Staff accounts"
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self):
+        from . import checks  # noqa: F401 -- registers the deploy check
+
 
 class StaffAdminConfig(admin_apps.AdminConfig):
     """Django's admin, whose default site (``admin.site``, on which every app registers

@@ -318,3 +318,14 @@ def test_next_cannot_send_the_user_to_another_site(client, editor):
 
     assert response.status_code == 302
     assert response.url == reverse("admin:index")
+
+
+def test_check_deploy_warns_when_the_second_factor_is_off():
+    from tests.config.test_security import production_env, run_manage
+
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", **production_env(), OTP_REQUIRED="false"
+    )
+
+    assert result.returncode != 0
+    assert "accounts.W001" in result.stdout + result.stderr
