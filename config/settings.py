@@ -44,7 +44,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with a default site that also asks for the second factor.
+    "accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,9 +59,14 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "stages",
     "sources",
     "alerts",
+    # After the django-otp plugins: its admin takes their device admins off the site.
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified when the session carries a confirmed OTP device.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Tells staff, on their next admin page, that a submission of theirs went stale.
     "alerts.admin.stale.StaleSubmissionNoticeMiddleware",
@@ -97,6 +105,19 @@ AUTHENTICATION_BACKENDS = [
 # Only staff sign in. Their sessions end after a working day (STAFF_SESSION_HOURS), not
 # Django's two weeks: an unattended laptop signed in to the admin is a risk to people.
 SESSION_COOKIE_AGE = int(float(os.environ.get("STAFF_SESSION_HOURS", "9")) * 3600)
+# Staff need a second factor (an authenticator app's code, or a single-use backup
+# code) besides the password for the admin and the staff pages. Off only where a
+# single developer runs the site locally and says so.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", default=True)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Genocide alerts")
+# Wrong codes lock a device out for 1, 2, 4, 8 ... seconds after each failure in a
+# row (django-otp's default factor, said here so that nobody lowers it by accident).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The device admins would show other people's secrets; devices change only through
+# accounts.services.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Under /staff/, which no cache in front keeps (deploy/varnish/alerts.vcl).
+    path("staff/sign-in/", include("accounts.urls")),
     path("staff/", include("alerts.staff.urls")),
     path("", include("alerts.public.urls")),
 ]

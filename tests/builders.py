@@ -150,3 +150,20 @@ def edit_alert(alert, *, user, comment="Edited", **changes):
             setattr(alert, name, value)
         alert.save()
     return alert
+
+
+def login_verified(client, user):
+    """Sign ``client`` in as ``user`` with both factors, as the sign-in pages leave a
+    session: the password step (force_login), then a confirmed authenticator-app device
+    recorded in the session the way django_otp.login does. Returns that device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

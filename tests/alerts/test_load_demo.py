@@ -14,7 +14,7 @@ from alerts.snapshot import build_snapshot, text_fields
 from alerts.text import dangling_markers, find_markers
 from sources.models import Source
 from tests.alerts.admin.admin_forms import alert_form_data, existing_rows
-from tests.builders import make_editor, make_source
+from tests.builders import login_verified, make_editor, make_source
 from tests.processes import free_port
 from tests.tasks import queued_mail
 
@@ -248,7 +248,7 @@ def test_the_demo_alert_is_stored_as_the_admin_would_store_it(demo_mode, client)
     load_demo()
     alert = demo_alert()
     before = build_snapshot(alert)
-    client.force_login(make_editor())
+    login_verified(client, make_editor())
     data = alert_form_data(alert, countries=alert.countries.all(), inlines=existing_rows(alert))
 
     response = client.post(reverse("admin:alerts_alert_change", args=[alert.pk]), data)

@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from alerts import tasks, workflow
 from alerts.models import Submission
-from tests.builders import make_alert, make_editor, make_reviewer
+from tests.builders import login_verified, make_alert, make_editor, make_reviewer
 from tests.processes import SMTPServer, Worker, wait_for
 
 # The worker is another process: it sees only what the test has committed.
@@ -50,7 +50,7 @@ def test_a_transition_is_delivered_once_when_the_mail_server_comes_back(smtp, wo
     assert smtp.inbox.messages == []
 
     # Staff see it failing, and pending, in the admin.
-    client.force_login(make_reviewer("ops"))
+    login_verified(client, make_reviewer("ops"))
     listing = client.get(reverse("admin:django_tasks_database_dbtaskresult_changelist"))
     assert listing.status_code == 200
     page = listing.content.decode()

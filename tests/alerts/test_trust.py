@@ -28,6 +28,7 @@ from tests.builders import (
     edit_alert,
     edit_country,
     edit_source,
+    login_verified,
     make_alert,
     make_country,
     make_reviewer,
@@ -111,7 +112,7 @@ def test_the_admin_says_why_a_tampered_submission_is_refused(alert, editor):
 
 
 def test_staff_sessions_last_a_working_day(client, editor, settings):
-    client.force_login(editor)
+    login_verified(client, editor)
     assert client.session.get_expiry_age() == 9 * 3600
     assert settings.SESSION_COOKIE_AGE == 9 * 3600
 
@@ -219,7 +220,7 @@ def test_the_admin_refuses_approval_by_whoever_edited_a_cited_source(editor):
     source = make_source("Report on the blockade")
     alert = make_alert(author=editor, sources=[source, make_source()])
     client = Client(enforce_csrf_checks=True)
-    client.force_login(insider)
+    login_verified(client, insider)
     url = reverse("admin:sources_source_change", args=[source.pk])
     form = {
         "title": "Report on the blockade, reworded",

@@ -5,6 +5,7 @@ import reversion
 from playwright.sync_api import Page, expect
 
 from alerts.models import Alert, Level
+from tests.browser.staff_login import log_in
 from tests.builders import make_country, make_editor, make_source
 
 pytestmark = [
@@ -14,18 +15,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "pw-for-tests-only-1"  # the default of tests.builders.make_user
 SLUG = "genocide-emergency-azerbaijan-and-artsakh"
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/admin/")
-    # Anonymous visitors are sent to the login page.
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text(username)
 
 
 def choose_autocomplete(page: Page, select_id: str, search: str, option_text: str) -> None:
@@ -60,7 +50,7 @@ def test_editor_creates_and_edits_an_alert_and_sees_two_versions(
     make_country("Azerbaijan", iso_code="AZ")
     source = make_source("Convention on the Prevention and Punishment of the Crime of Genocide")
 
-    log_in(page, live_server.url, editor.username)
+    log_in(page, live_server.url, editor)
 
     # --- Create the alert -------------------------------------------------------------
     page.goto(f"{live_server.url}/admin/alerts/alert/add/")

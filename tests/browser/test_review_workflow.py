@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from alerts.models import Level, Publication, Submission
+from tests.browser.staff_login import log_in
 from tests.builders import make_alert, make_editor, make_reviewer
 
 pytestmark = [
@@ -14,20 +15,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "pw-for-tests-only-1"  # the default of tests.builders.make_user
 TIMEOUT_MS = 15_000
 TITLE = "Genocide Warning: Armenia and Azerbaijan"
 REVIEW_COMMENT = "Say which UN body adopted the convention."
 FIXED_SUMMARY = "A summary that cites the convention adopted by the UN General Assembly [1]."
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-    expect(page.locator("#user-tools")).to_contain_text(username)
 
 
 def new_page(browser: Browser) -> Page:
@@ -75,14 +66,14 @@ def test_editor_submits_reviewer_requests_changes_then_approves(
     base = live_server.url
 
     # --- The editor submits it through the admin button -------------------------------
-    log_in(page, base, editor.username)
+    log_in(page, base, editor)
     submit_for_review(page, base, alert.pk)
     first = Submission.objects.get(alert=alert)
 
     # --- The reviewer, in a browser of their own, opens the queue and the diff --------
     review = new_page(browser)
     try:
-        log_in(review, base, reviewer.username)
+        log_in(review, base, reviewer)
         open_review_from_queue(review, base)
         diff = review.locator(".snapshot-diff")
         expect(diff).to_contain_text("First publication")

@@ -73,6 +73,11 @@ class Command(BaseCommand):
                 lines.append(f"Created user {user.username} ({group}), password: {password}")
         if len(existing) < len(users):
             lines.append("These passwords are shown only this once; note them now.")
+            if settings.OTP_REQUIRED:
+                lines.append(
+                    "At its first sign-in each user sets up an authenticator app (the page "
+                    "shows a QR code and the key) and is given backup codes."
+                )
         if existing:
             lines.append(
                 f"Demo users already exist: {', '.join(existing)} (passwords unchanged; reset "

@@ -5,12 +5,19 @@ from alerts.models import Alert
 from tests.alerts.admin.admin_forms import alert_form_data, existing_rows
 from tests.alerts.helpers import assert_version_count, versions_of
 from tests.alerts.workflow_helpers import publish
-from tests.builders import edit_alert, make_alert, make_country, make_source, make_user
+from tests.builders import (
+    edit_alert,
+    login_verified,
+    make_alert,
+    make_country,
+    make_source,
+    make_user,
+)
 
 
 @pytest.fixture
 def editor_client(client, editor):
-    client.force_login(editor)
+    login_verified(client, editor)
     return client
 
 
@@ -176,9 +183,9 @@ def test_changelist_queries_do_not_grow_with_alerts(
     for _ in range(5):
         make_alert(author=editor, countries=(), ratings={})
 
-    # 10 today (session, user, perms, filters, one count, the page with its country
-    # names); an N+1 on countries would add 55.
-    with django_assert_max_num_queries(10):
+    # 11 today (session, user, the second-factor device, perms, filters, one count, the
+    # page with its country names); an N+1 on countries would add 55.
+    with django_assert_max_num_queries(11):
         response = editor_client.get(reverse("admin:alerts_alert_changelist") + "?all=")
     assert response.status_code == 200
     assert response.content.decode().count("Armenia, Artsakh, Azerbaijan") == 50
@@ -227,7 +234,7 @@ def test_revert_and_recover_views_exist(editor_client, alert, django_user_model)
 
 
 def test_editor_cannot_change_the_ten_stages(client, editor):
-    client.force_login(editor)
+    login_verified(client, editor)
     assert client.get(reverse("admin:stages_stage_changelist")).status_code == 200
     response = client.post(
         reverse("admin:stages_stage_change", args=[8]),
@@ -239,7 +246,7 @@ def test_editor_cannot_change_the_ten_stages(client, editor):
 
 
 def test_superuser_cannot_change_the_ten_stages_in_the_admin_either(client, db):
-    client.force_login(make_user(superuser=True))
+    login_verified(client, make_user(superuser=True))
     response = client.get(reverse("admin:stages_stage_change", args=[1]))
     assert response.status_code == 200
     assert "Save" not in response.content.decode().split('id="content-main"')[1].split("</form>")[0]

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from alerts.admin import changelist
 from alerts.models import Alert
-from tests.builders import make_alert, make_country
+from tests.builders import login_verified, make_alert, make_country
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ CHANGELIST = reverse("admin:alerts_alert_changelist")
 
 @pytest.fixture
 def editor_client(client, editor):
-    client.force_login(editor)
+    login_verified(client, editor)
     return client
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from alerts.models import Alert
 from tests.alerts.admin.admin_forms import alert_form_data, existing_rows
 from tests.alerts.helpers import assert_version_count
-from tests.builders import make_alert, make_editor
+from tests.builders import login_verified, make_alert, make_editor
 
 
 def change_url(alert):
@@ -33,8 +33,8 @@ def opened_form(client, alert):
 def test_second_save_is_refused_naming_who_and_keeping_the_input(client, alert, editor):
     other = Client()
     second_editor = make_editor("second")
-    client.force_login(editor)
-    other.force_login(second_editor)
+    login_verified(client, editor)
+    login_verified(other, second_editor)
     first_form = opened_form(client, alert)
     second_form = opened_form(other, alert)
 
@@ -57,8 +57,8 @@ def test_second_save_is_refused_naming_who_and_keeping_the_input(client, alert, 
 
 def test_saving_again_after_the_warning_goes_through_and_keeps_both_versions(client, alert):
     other = Client()
-    client.force_login(alert.created_by)
-    other.force_login(make_editor("second"))
+    login_verified(client, alert.created_by)
+    login_verified(other, make_editor("second"))
     first_form = opened_form(client, alert)
     second_form = opened_form(other, alert)
     first_form["title"] = "First"
@@ -78,8 +78,8 @@ def test_saving_again_after_the_warning_goes_through_and_keeps_both_versions(cli
 
 def test_inline_only_edits_conflict_too(client, alert, editor):
     other = Client()
-    client.force_login(editor)
-    other.force_login(make_editor("second"))
+    login_verified(client, editor)
+    login_verified(other, make_editor("second"))
     first_form = opened_form(client, alert)
     second_form = opened_form(other, alert)
 
@@ -96,7 +96,7 @@ class Browserless:
 
     def __init__(self, live_server, user):
         client = Client()
-        client.force_login(user)
+        login_verified(client, user)
         self.base = live_server.url
         self.cookies = {"sessionid": client.cookies["sessionid"].value}
 

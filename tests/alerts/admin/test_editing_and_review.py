@@ -19,6 +19,7 @@ from tests.alerts.admin.test_workflow_admin import client_for
 from tests.alerts.workflow_helpers import actions_of, publish
 from tests.builders import (
     edit_alert,
+    login_verified,
     make_alert,
     make_country,
     make_editor,
@@ -222,7 +223,7 @@ def test_the_submitter_is_told_on_their_next_admin_page_once(submitted, alert, e
 
 def test_a_public_page_is_not_touched_by_the_notice(submitted, alert, editor, client):
     post_change_form(client_for(make_editor("colleague")), alert, title="Retitled")
-    client.force_login(editor)
+    login_verified(client, editor)
     client.get(reverse("public:home"))
     assert Submission.objects.get(pk=submitted.pk).submitter_told_at is None
 

@@ -25,7 +25,14 @@ from alerts.models import (
 )
 from alerts.states import STATES
 from tests.alerts.workflow_helpers import publish
-from tests.builders import edit_alert, make_alert, make_editor, make_reviewer, make_user
+from tests.builders import (
+    edit_alert,
+    login_verified,
+    make_alert,
+    make_editor,
+    make_reviewer,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +58,7 @@ def make_role_user(role):
 def client_for(user):
     client = Client()
     if user.is_authenticated:
-        client.force_login(user)
+        login_verified(client, user)
     return client
 
 
@@ -358,7 +365,7 @@ def test_approval_messages_and_redirects_to_the_review_page(alert, editor, revie
 def test_review_actions_are_csrf_protected(alert, editor, reviewer):
     submission = workflow.submit(alert=alert, user=editor)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(reviewer)
+    login_verified(client, reviewer)
     before = db_state()
 
     response = client.post(review_url(submission), {"action": "approve"})

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.alerts.public.conftest import publish_alert
 from tests.alerts.workflow_helpers import publish
-from tests.builders import make_alert
+from tests.builders import login_verified, make_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_a_page_kept_by_the_page_cache_says_how_long_it_has_been_kept(
 
 def test_pages_that_are_not_the_same_for_everyone_are_never_marked_public(client, editor):
     publish_alert(editor, title="Visible")
-    client.force_login(editor)
+    login_verified(client, editor)
     for url in [reverse("admin:index"), reverse("admin:alerts_alert_changelist")]:
         response = client.get(url)
         assert "public" not in response.get("Cache-Control", ""), url

@@ -19,7 +19,7 @@ from alerts.public import page_cache
 from stages.models import Country
 from tests.alerts.public.conftest import publish_alert
 from tests.alerts.workflow_helpers import publish
-from tests.builders import edit_alert, make_alert, make_reviewer, make_user
+from tests.builders import edit_alert, login_verified, make_alert, make_reviewer, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_a_country_renamed_in_the_admin_shows_with_the_next_publication_includin
     armenia = Country.objects.get(slug="armenia")
     admin = make_user("country_admin", superuser=True)
     staff = client.__class__()
-    staff.force_login(admin)
+    login_verified(staff, admin)
     change = reverse("admin:stages_country_change", args=[armenia.pk])
     form = staff.get(change).context["adminform"].form
     data = {name: form.initial.get(name) or "" for name in form.fields}
@@ -282,7 +282,7 @@ def test_entries_live_a_minute_at_most_and_a_second_when_each_process_has_its_ow
 
 
 def test_staff_pages_are_never_cached(client, alert, editor):
-    client.force_login(editor)
+    login_verified(client, editor)
     response = client.get(reverse("staff:alert_preview", args=[alert.pk]))
     assert "no-store" in response["Cache-Control"]
     assert "public" not in response["Cache-Control"]

@@ -29,7 +29,14 @@ from alerts.models import ChangeKind, StageRating
 from alerts.public import front_cache
 from stages.models import Country
 from tests.alerts.workflow_helpers import publish
-from tests.builders import edit_alert, make_alert, make_editor, make_reviewer, make_user
+from tests.builders import (
+    edit_alert,
+    login_verified,
+    make_alert,
+    make_editor,
+    make_reviewer,
+    make_user,
+)
 from tests.processes import Varnish, Worker, wait_for
 
 pytestmark = [
@@ -269,7 +276,7 @@ def test_every_transition_shows_through_the_proxy_on_the_next_request(front, wor
     # A country renamed (and readdressed) in the admin: not public until a reviewed
     # publication that includes it carries the change.
     before = warm(front, urls)
-    client.force_login(make_user("admin", superuser=True))
+    login_verified(client, make_user("admin", superuser=True))
     azerbaijan = Country.objects.get(slug="azerbaijan")
     form = {k: v for k, v in model_to_dict(azerbaijan).items() if v is not None}
     response = client.post(
@@ -325,7 +332,7 @@ def test_a_scheduled_go_live_shows_through_the_proxy_on_time(front, worker):
 def test_staff_pages_and_signed_in_staff_never_come_from_the_proxy(front, client):
     editor = make_editor("editor")
     alert = make_alert(author=editor, title="A draft only staff see")
-    client.force_login(editor)
+    login_verified(client, editor)
     session = f"sessionid={client.cookies['sessionid'].value}"
     for path in [
         reverse("admin:index"),

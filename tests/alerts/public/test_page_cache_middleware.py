@@ -5,6 +5,8 @@ import pytest
 from django.middleware.csp import get_nonce
 from django.urls import reverse
 
+from tests.builders import login_verified
+
 pytestmark = pytest.mark.django_db
 
 FRONT_DOOR = "alerts.public.page_cache.PublicPageCacheMiddleware"
@@ -185,7 +187,7 @@ def test_a_hit_over_https_does_not_answer_plain_http(client, publication, settin
 def test_a_signed_in_editor_sees_the_same_public_page(client, publication, editor):
     url = alert_url(publication)
     anonymous = client.get(url)
-    client.force_login(editor)
+    login_verified(client, editor)
 
     signed_in = client.get(url)
 
@@ -197,7 +199,7 @@ def test_staff_pages_static_files_and_writes_are_never_kept(
     client, publication, editor, below_front_door
 ):
     reached = below_front_door()
-    client.force_login(editor)
+    login_verified(client, editor)
     preview = reverse("staff:alert_preview", args=[publication.alert_id])
     asked = [preview, preview, "/static/css/site.css", "/static/css/site.css"]
     for url in asked:

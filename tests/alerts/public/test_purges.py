@@ -16,7 +16,7 @@ from alerts.public.front_cache import ban_expression
 from stages.models import Country
 from tests.alerts.public.conftest import publish_alert
 from tests.alerts.workflow_helpers import publish
-from tests.builders import edit_alert, make_alert, make_user
+from tests.builders import edit_alert, login_verified, make_alert, make_user
 from tests.tasks import queued_purges
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_a_country_edited_in_the_admin_purges_nothing_until_a_publication_carrie
 ):
     publication = publish_alert(editor, title="First report")
     before = len(queued_purges())
-    client.force_login(make_user("admin", superuser=True))
+    login_verified(client, make_user("admin", superuser=True))
     armenia = Country.objects.get(slug="armenia")
     form = {k: v for k, v in model_to_dict(armenia).items() if v is not None}
     response = client.post(

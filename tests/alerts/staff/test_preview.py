@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.builders import edit_alert, make_user
+from tests.builders import edit_alert, login_verified, make_user
 
 
 def preview_url(alert):
@@ -17,7 +17,7 @@ def test_anonymous_visitor_gets_the_login_page_not_the_content(client, alert):
 
 
 def test_staff_without_permission_is_refused(client, alert):
-    client.force_login(make_user("bystander", groups=(), superuser=False))
+    login_verified(client, make_user("bystander", groups=(), superuser=False))
     response = client.get(preview_url(alert))
     assert response.status_code in (302, 403)
     assert alert.title not in response.content.decode()
@@ -27,7 +27,7 @@ def test_staff_without_permission_is_refused(client, alert):
 def test_editors_and_reviewers_preview_the_working_copy_uncached(client, alert, role, request):
     user = request.getfixturevalue(role)
     edit_alert(alert, user=alert.created_by, summary="Unpublished wording [1].")
-    client.force_login(user)
+    login_verified(client, user)
 
     response = client.get(preview_url(alert))
 
@@ -40,7 +40,7 @@ def test_editors_and_reviewers_preview_the_working_copy_uncached(client, alert, 
 
 
 def test_preview_renders_determinations_references_and_backlinks(client, alert, editor):
-    client.force_login(editor)
+    login_verified(client, editor)
     page = client.get(preview_url(alert)).content.decode()
 
     assert 'id="ref-1"' in page
@@ -58,7 +58,7 @@ def test_editor_markup_never_reaches_the_page_active(client, alert, editor):
         summary='<script>alert("x")</script> [click](javascript:alert(1)) [1]',
         background='<img src=x onerror="alert(1)"> **bold**',
     )
-    client.force_login(editor)
+    login_verified(client, editor)
 
     page = client.get(preview_url(alert)).content.decode()
 
@@ -69,6 +69,6 @@ def test_editor_markup_never_reaches_the_page_active(client, alert, editor):
 
 
 def test_change_page_links_to_the_preview(client, alert, editor):
-    client.force_login(editor)
+    login_verified(client, editor)
     page = client.get(reverse("admin:alerts_alert_change", args=[alert.pk])).content.decode()
     assert preview_url(alert) in page
