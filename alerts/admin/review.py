@@ -208,7 +208,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
             "changes_form": changes_form,
             # Every event of this review round: the comments the editor answered too.
             "events": list(
-                WorkflowEvent.objects.filter(submission_id__in=round_ids).order_by(
+                WorkflowEvent.objects.filter(submission_ref__in=round_ids).order_by(
                     "created_at", "id"
                 )
             ),

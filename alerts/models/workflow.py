@@ -212,34 +212,22 @@ class WorkflowEvent(ImmutableModel):
         REDACTION_REJECTED = "redaction_rejected", "Withholding of past versions rejected"
         INTEGRITY_FAILURE = "integrity_failure", "Refused: stored content does not match its hash"
 
-    alert = models.ForeignKey(
-        Alert,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="events",
-        db_constraint=False,
-    )
+    # Ids and names, not foreign keys: an event says who did what to which record as
+    # it was then, whatever happens to the alert, the user or the submission later,
+    # and no deletion elsewhere ever rewrites a row of the chain (alerts/audit.py).
     alert_ref = models.BigIntegerField(
         help_text="The alert's id, kept after deletion.", db_index=True
     )
     alert_title = models.CharField(max_length=200)
     action = models.CharField(max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    # Empty only in events written before ids were kept whose user had been deleted.
+    actor_ref = models.BigIntegerField(null=True, blank=True, help_text="The acting user's id.")
     actor_name = models.CharField(max_length=150)
-    submission = models.ForeignKey(
-        Submission,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="events",
-        db_constraint=False,
+    submission_ref = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="The submission's id, if any."
     )
-    # By name: publications refer to the workflow's records, which come first.
-    publication = models.ForeignKey(
-        "Publication", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    publication_ref = models.BigIntegerField(
+        null=True, blank=True, help_text="The publication's id, if any."
     )
     from_state = models.CharField(max_length=30, blank=True)
     to_state = models.CharField(max_length=30, blank=True)

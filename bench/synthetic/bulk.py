@@ -724,14 +724,13 @@ class BulkWriter:
     def _event(self, alert, action, actor, when, *, submission=None, publication=None, **kw):
         self.tables[WorkflowEvent].add_values(
             id=self.ids.next(WorkflowEvent),
-            alert_id=alert.pk,
             alert_ref=alert.pk,
             alert_title=alert.title,
             action=action.value,
-            actor_id=actor.pk,
+            actor_ref=actor.pk,
             actor_name=actor.get_username(),
-            submission_id=submission.pk if submission else None,
-            publication_id=publication.pk if publication else None,
+            submission_ref=submission.pk if submission else None,
+            publication_ref=publication.pk if publication else None,
             from_state=kw.get("frm", ""),
             to_state=kw.get("to", ""),
             comment=kw.get("comment", ""),

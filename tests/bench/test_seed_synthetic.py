@@ -184,8 +184,8 @@ def shape():
                         e.actor_name,
                         e.comment,
                         e.alert_title,
-                        submission_index.get(e.submission_id),
-                        number_of.get(e.publication_id),
+                        submission_index.get(e.submission_ref),
+                        number_of.get(e.publication_ref),
                     )
                     for e in WorkflowEvent.objects.filter(alert_ref=alert.pk).order_by(
                         "created_at", "pk"
