@@ -12,6 +12,7 @@ from .publication import (
 )
 from .workflow import (
     Approval,
+    AuditHead,
     ChangeKind,
     ImmutableError,
     ImmutableModel,
@@ -28,6 +29,7 @@ from .workflow import (
 __all__ = [
     "Alert",
     "Approval",
+    "AuditHead",
     "ChangeKind",
     "Citation",
     "CountrySpan",

@@ -2,7 +2,7 @@
 trail. Written only by alerts/workflow.py; the public ones are insert-only."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router
 from django.utils import timezone
 
 from .alert import Alert
@@ -193,8 +193,14 @@ class WithdrawalReview(SecondReview):
         return f"{self.get_decision_display()}: {self.withdrawal}"
 
 
+class WorkflowEventQuerySet(ImmutableQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        raise ImmutableError("WorkflowEvents are chained one at a time: save each.")
+
+
 class WorkflowEvent(ImmutableModel):
-    """Append-only audit trail. Keeps the alert's id and title if the alert is deleted."""
+    """Append-only audit trail, hash-chained (alerts/audit.py). Keeps the alert's id and
+    title if the alert is deleted."""
 
     class Action(models.TextChoices):
         SUBMITTED = "submitted", "Submitted for review"
@@ -233,12 +239,46 @@ class WorkflowEvent(ImmutableModel):
     to_state = models.CharField(max_length=30, blank=True)
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The chain (alerts/audit.py), set by save(). Unique, so that two events can never
+    # claim the same place or the same predecessor: the chain cannot fork.
+    position = models.PositiveBigIntegerField(unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    objects = WorkflowEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"{self.alert_title}: {self.get_action_display()} by {self.actor_name}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            return super().save(*args, **kwargs)  # refused
+        from .. import audit
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        audit.append(self, lambda: super(WorkflowEvent, self).save(*args, **kwargs), using)
+
+
+class AuditHead(models.Model):
+    """The end of the audit chain: how many events it holds and the last one's hash.
+
+    One row, locked by every event's insert (alerts/audit.py) and moved in the same
+    transaction. Not an ImmutableModel: it is the one thing in the chain that moves.
+    """
+
+    ONLY = 1
+
+    count = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="one_audit_head")]
+
+    def __str__(self):
+        return f"{self.count} events, head {self.hash}"
 
 
 class Redaction(ImmutableModel):

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from alerts import workflow
+from alerts import audit, workflow
 from alerts.models import Approval, ImmutableError, Level, Publication, Submission
 from alerts.roles import REVIEWERS
 from tests.alerts.workflow_helpers import actions_of, assert_refused
@@ -70,6 +70,8 @@ def test_a_snapshot_changed_outside_the_workflow_is_refused_and_recorded(alert, 
     assert not Publication.objects.exists()
     assert not Approval.objects.exists()
     assert actions_of(alert)[-1] == "integrity_failure"
+    # Written in a transaction of its own, and chained like every other event.
+    assert audit.verify().broken is None
 
 
 def test_the_admin_says_why_a_tampered_submission_is_refused(alert, editor):
