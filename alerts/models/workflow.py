@@ -56,7 +56,9 @@ class Submission(models.Model):
         STALE = "stale", "Stale: the alert changed after it was submitted"
         PUBLISHED = "published", "Published"
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="submissions")
+    # PROTECT: a submitted alert is part of the record (its audit trail, its review);
+    # only an alert that was never submitted can be deleted.
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="submissions")
     revision = models.ForeignKey(
         "reversion.Revision", on_delete=models.PROTECT, related_name="+", editable=False
     )

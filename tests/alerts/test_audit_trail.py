@@ -2,17 +2,21 @@
 database refusing to change what the public relies on (alerts/audit.py)."""
 
 import importlib
+import re
 import threading
 import time
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
+from django.test import Client
+from django.urls import reverse
 
 from alerts import audit, workflow
-from alerts.models import AuditHead, ImmutableError, ImmutableModel, WorkflowEvent
+from alerts.models import Alert, AuditHead, ImmutableError, ImmutableModel, WorkflowEvent
 from tests.alerts.workflow_helpers import publish
-from tests.builders import edit_alert, make_reviewer
+from tests.builders import edit_alert, make_reviewer, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +276,103 @@ def test_verify_audit_streams_the_rows(history, monkeypatch):
     monkeypatch.setattr(audit, "verify", small_chunks)
     assert "6 events" in verify_audit()
     assert chunks
+
+
+# --- The database refuses changes (PostgreSQL) ---------------------------------------------
+
+
+PROTECTED_TABLES = [
+    ("alerts_publication", "title = 'Rewritten'"),
+    ("alerts_publisheddetermination", "stage_id = stage_id"),
+    ("alerts_approval", "comment = 'Rewritten'"),
+    ("alerts_workflowevent", "comment = 'Rewritten'"),
+]
+
+
+@postgresql_only
+@pytest.mark.parametrize(("table", "change"), PROTECTED_TABLES)
+def test_the_database_refuses_raw_updates_and_deletes(history, table, change):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        assert cursor.fetchone()[0] > 0
+    for sql in [f"UPDATE {table} SET {change}", f"DELETE FROM {table}"]:
+        with pytest.raises(IntegrityError, match="insert-only"), transaction.atomic():
+            execute(sql)
+
+
+@postgresql_only
+def test_only_the_rendered_columns_of_a_publication_may_be_made_again(history):
+    pk = history[3].publication_ref
+    execute(
+        "UPDATE alerts_publication SET content_html = 'again', summary_text = 'again' "
+        "WHERE id = %s",
+        [pk],
+    )
+    for change in ["snapshot_hash = 'x'", "snapshot = '{}'", "content_html = 'x', title = 'x'"]:
+        with pytest.raises(IntegrityError, match="insert-only"), transaction.atomic():
+            execute(f"UPDATE alerts_publication SET {change} WHERE id = %s", [pk])
+
+
+# --- Submitted alerts are kept -------------------------------------------------------------
+
+
+def test_a_submitted_alert_cannot_be_deleted_in_the_model(alert, editor):
+    workflow.submit(alert=alert, user=editor)
+    with pytest.raises(ProtectedError):
+        alert.delete()
+    with pytest.raises(ProtectedError):
+        Alert.objects.filter(pk=alert.pk).delete()
+    assert Alert.objects.filter(pk=alert.pk).exists()
+
+
+def test_an_alert_never_submitted_can_be_deleted(alert):
+    alert.delete()
+    assert not Alert.objects.filter(pk=alert.pk).exists()
+
+
+def csrf_client(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def csrf_token(response):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
+
+
+def test_a_submitted_alert_cannot_be_deleted_in_the_admin(alert, editor):
+    workflow.submit(alert=alert, user=editor)
+    client = csrf_client(make_user("root", superuser=True))
+    change = client.get(reverse("admin:alerts_alert_change", args=[alert.pk]))
+    page = change.content.decode()
+    delete = reverse("admin:alerts_alert_delete", args=[alert.pk])
+    assert delete not in page  # no Delete link
+    assert "This alert cannot be deleted: it was submitted for review" in page
+
+    response = client.post(delete, {"post": "yes", "csrfmiddlewaretoken": csrf_token(change)})
+    assert response.status_code == 302
+    assert Alert.objects.filter(pk=alert.pk).exists()
+    shown = client.get(response.url).content.decode()
+    assert "This alert cannot be deleted: it was submitted for review" in shown
+    # Nor in bulk: the changelist has no actions at all.
+    changelist = reverse("admin:alerts_alert_changelist")
+    client.post(
+        changelist,
+        {
+            "action": "delete_selected",
+            "_selected_action": [alert.pk],
+            "post": "yes",
+            "csrfmiddlewaretoken": csrf_token(change),
+        },
+    )
+    assert Alert.objects.filter(pk=alert.pk).exists()
+
+
+def test_an_alert_never_submitted_can_be_deleted_in_the_admin(alert):
+    client = csrf_client(make_user("root", superuser=True))
+    delete = reverse("admin:alerts_alert_delete", args=[alert.pk])
+    confirm = client.get(delete)
+    assert confirm.status_code == 200
+    response = client.post(delete, {"post": "yes", "csrfmiddlewaretoken": csrf_token(confirm)})
+    assert response.status_code == 302
+    assert not Alert.objects.filter(pk=alert.pk).exists()
