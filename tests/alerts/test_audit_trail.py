@@ -376,3 +376,52 @@ def test_an_alert_never_submitted_can_be_deleted_in_the_admin(alert):
     response = client.post(delete, {"post": "yes", "csrfmiddlewaretoken": csrf_token(confirm)})
     assert response.status_code == 302
     assert not Alert.objects.filter(pk=alert.pk).exists()
+
+
+# --- The public head ---------------------------------------------------------------------
+
+
+def test_the_head_is_public_on_its_page_and_in_the_api(client, history, alert, editor):
+    page = client.get(reverse("public:audit_head"))
+    api = client.get(reverse("public:api_audit_head"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'<code id="audit-hash">{history[-1].hash}</code>' in body
+    assert '<dd id="audit-count">6</dd>' in body
+    assert "verify_audit --head" in body
+    assert api.json() == {
+        "api_version": 1,
+        "count": 6,
+        "hash": history[-1].hash,
+        "algorithm": "sha256",
+        "url": "http://testserver" + reverse("public:audit_head"),
+    }
+    assert api["Access-Control-Allow-Origin"] == "*"
+    # Linked from every public page's footer.
+    assert reverse("public:audit_head") in client.get(reverse("public:home")).content.decode()
+
+    # A new event, even one no other public page shows, moves it at once.
+    edit_alert(alert, user=editor, summary="Corrected [1].")
+    workflow.submit(
+        alert=alert, user=editor, change_kind="restoration", change_note="Back: disputed."
+    )
+    new = WorkflowEvent.objects.order_by("position").last()
+    body = client.get(reverse("public:audit_head")).content.decode()
+    assert new.hash in body
+    assert history[-1].hash not in body
+    assert '<dd id="audit-count">7</dd>' in body
+    assert client.get(reverse("public:api_audit_head")).json()["hash"] == new.hash
+
+
+def test_the_head_is_never_cached(client, history):
+    for name in ["public:audit_head", "public:api_audit_head"]:
+        cache_control = client.get(reverse(name))["Cache-Control"]
+        assert "no-store" in cache_control, name
+        assert "s-maxage" not in cache_control, name
+        assert "public" not in cache_control.split(", "), name
+
+
+def test_before_any_event_the_head_is_the_genesis(client, db):
+    AuditHead.objects.all().delete()
+    data = client.get(reverse("public:api_audit_head")).json()
+    assert (data["count"], data["hash"]) == (0, audit.GENESIS)
