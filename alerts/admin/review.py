@@ -236,6 +236,7 @@ class WorkflowEventAdmin(ReadOnlyAdmin):
     """
 
     list_display = [
+        "position",
         "created_at",
         "alert_title",
         "alert_ref",
@@ -248,6 +249,8 @@ class WorkflowEventAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     search_fields = ["alert_title", "actor_name", "comment"]
     date_hierarchy = "created_at"
+    # Set by the chain (alerts/audit.py), not by a form: shown, never edited.
+    readonly_fields = ["position", "previous_hash", "hash"]
 
     @admin.display(description="from", ordering="from_state")
     def from_state_label(self, event):

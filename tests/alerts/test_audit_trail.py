@@ -298,6 +298,7 @@ def test_the_database_refuses_raw_updates_and_deletes(history, table, change):
     for sql in [f"UPDATE {table} SET {change}", f"DELETE FROM {table}"]:
         with pytest.raises(IntegrityError, match="insert-only"), transaction.atomic():
             execute(sql)
+    execute(f"UPDATE {table} SET id = id")  # rewritten as it was (loaddata): no change
 
 
 @postgresql_only
@@ -425,3 +426,12 @@ def test_before_any_event_the_head_is_the_genesis(client, db):
     AuditHead.objects.all().delete()
     data = client.get(reverse("public:api_audit_head")).json()
     assert (data["count"], data["hash"]) == (0, audit.GENESIS)
+
+
+def test_staff_see_each_events_place_in_the_chain(history):
+    client = Client()
+    client.force_login(make_user("root", superuser=True))
+    event = history[2]
+    page = client.get(reverse("admin:alerts_workflowevent_change", args=[event.pk]))
+    assert event.hash in page.content.decode()
+    assert event.previous_hash in page.content.decode()
