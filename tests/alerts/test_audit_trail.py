@@ -283,7 +283,7 @@ def test_verify_audit_streams_the_rows(history, monkeypatch):
 
 PROTECTED_TABLES = [
     ("alerts_publication", "title = 'Rewritten'"),
-    ("alerts_publisheddetermination", "stage_id = stage_id"),
+    ("alerts_publisheddetermination", "go_live_at = go_live_at + interval '1 day'"),
     ("alerts_approval", "comment = 'Rewritten'"),
     ("alerts_workflowevent", "comment = 'Rewritten'"),
 ]
