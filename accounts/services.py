@@ -175,12 +175,11 @@ def workflow_actor_ids(user_ids):
     """Which of ``user_ids`` appear in the workflow's records, whose history must keep
     naming them: such accounts are deactivated, never deleted."""
     user_ids = list(user_ids)
-    # WorkflowEvent is filtered on the column, which is actor_id whether the actor is a
-    # foreign key or a plain id.
+    # Workflow events keep the actor's id as a plain number (actor_ref), not a key.
     lookups = [
         (Submission, "submitted_by_id"),
         (Approval, "reviewer_id"),
-        (WorkflowEvent, "actor_id"),
+        (WorkflowEvent, "actor_ref"),
         (Withdrawal, "withdrawn_by_id"),
         (Redaction, "proposed_by_id"),
         (WithdrawalReview, "reviewer_id"),

@@ -314,14 +314,13 @@ def _require(user, perm, message):
 
 def _record(*, alert, action, actor, submission=None, publication=None, frm="", to="", comment=""):
     return WorkflowEvent.objects.create(
-        alert=alert,
         alert_ref=alert.pk,
         alert_title=alert.title,
         action=action,
-        actor=actor,
+        actor_ref=actor.pk,
         actor_name=actor.get_username(),
-        submission=submission,
-        publication=publication,
+        submission_ref=submission.pk if submission else None,
+        publication_ref=publication.pk if publication else None,
         from_state=frm,
         to_state=to,
         comment=comment,

@@ -84,6 +84,18 @@ def _country_names():
 SUBMIT_FIELD = "_save_and_submit"
 
 
+KEPT_MESSAGE = (
+    "This alert cannot be deleted: it was submitted for review, so its submissions, "
+    "any publications and the audit trail refer to it. Withdraw it if it was published."
+)
+
+
+def kept_because_submitted(alert):
+    """Whether ``alert`` is part of the record and must not be deleted (the database
+    refuses it too: Submission.alert is PROTECT)."""
+    return alert.submissions.exists()
+
+
 @admin.register(Alert)
 class AlertAdmin(VersionAdmin):
     list_display = ["title", "state", "level", "country_list", "issued_on", "updated_at"]
@@ -116,6 +128,21 @@ class AlertAdmin(VersionAdmin):
         (None, {"fields": ["title", "slug", "level", "issued_on", "countries", TOKEN_FIELD]}),
         ("Text", {"fields": list(Alert.TEXT_FIELDS)}),
     ]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and kept_because_submitted(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Said plainly, instead of the 403 that has_delete_permission alone would give.
+        alert = self.get_object(request, unquote(object_id))
+        if alert is not None and kept_because_submitted(alert):
+            messages.error(request, KEPT_MESSAGE)
+            return HttpResponseRedirect(
+                reverse("admin:alerts_alert_change", args=[quote(alert.pk)])
+            )
+        return super().delete_view(request, object_id, extra_context)
 
     def get_queryset(self, request):
         # The state is computed in the same query, so the changelist stays one query
@@ -266,6 +293,7 @@ class AlertAdmin(VersionAdmin):
                 else None
             ),
             "changes_requested": None,
+            "kept_message": KEPT_MESSAGE if kept_because_submitted(alert) else None,
         }
         if state == "changes_requested":
             context["changes_requested"] = (

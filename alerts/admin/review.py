@@ -208,7 +208,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
             "changes_form": changes_form,
             # Every event of this review round: the comments the editor answered too.
             "events": list(
-                WorkflowEvent.objects.filter(submission_id__in=round_ids).order_by(
+                WorkflowEvent.objects.filter(submission_ref__in=round_ids).order_by(
                     "created_at", "id"
                 )
             ),
@@ -236,6 +236,7 @@ class WorkflowEventAdmin(ReadOnlyAdmin):
     """
 
     list_display = [
+        "position",
         "created_at",
         "alert_title",
         "alert_ref",
@@ -248,6 +249,8 @@ class WorkflowEventAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     search_fields = ["alert_title", "actor_name", "comment"]
     date_hierarchy = "created_at"
+    # Set by the chain (alerts/audit.py), not by a form: shown, never edited.
+    readonly_fields = ["position", "previous_hash", "hash"]
 
     @admin.display(description="from", ordering="from_state")
     def from_state_label(self, event):

@@ -14,6 +14,7 @@ from .publication import (
 )
 from .workflow import (
     Approval,
+    AuditHead,
     ChangeKind,
     ImmutableError,
     ImmutableModel,
@@ -30,6 +31,7 @@ from .workflow import (
 __all__ = [
     "Alert",
     "Approval",
+    "AuditHead",
     "ChangeKind",
     "Citation",
     "CountrySpan",

@@ -2,7 +2,7 @@
 trail. Written only by alerts/workflow.py; the public ones are insert-only."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router
 from django.utils import timezone
 
 from .alert import Alert
@@ -56,7 +56,9 @@ class Submission(models.Model):
         STALE = "stale", "Stale: the alert changed after it was submitted"
         PUBLISHED = "published", "Published"
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="submissions")
+    # PROTECT: a submitted alert is part of the record (its audit trail, its review);
+    # only an alert that was never submitted can be deleted.
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="submissions")
     revision = models.ForeignKey(
         "reversion.Revision", on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -193,8 +195,14 @@ class WithdrawalReview(SecondReview):
         return f"{self.get_decision_display()}: {self.withdrawal}"
 
 
+class WorkflowEventQuerySet(ImmutableQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        raise ImmutableError("WorkflowEvents are chained one at a time: save each.")
+
+
 class WorkflowEvent(ImmutableModel):
-    """Append-only audit trail. Keeps the alert's id and title if the alert is deleted."""
+    """Append-only audit trail, hash-chained (alerts/audit.py). Keeps the alert's id and
+    title if the alert is deleted."""
 
     class Action(models.TextChoices):
         SUBMITTED = "submitted", "Submitted for review"
@@ -212,45 +220,67 @@ class WorkflowEvent(ImmutableModel):
         REDACTION_REJECTED = "redaction_rejected", "Withholding of past versions rejected"
         INTEGRITY_FAILURE = "integrity_failure", "Refused: stored content does not match its hash"
 
-    alert = models.ForeignKey(
-        Alert,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="events",
-        db_constraint=False,
-    )
+    # Ids and names, not foreign keys: an event says who did what to which record as
+    # it was then, whatever happens to the alert, the user or the submission later,
+    # and no deletion elsewhere ever rewrites a row of the chain (alerts/audit.py).
     alert_ref = models.BigIntegerField(
         help_text="The alert's id, kept after deletion.", db_index=True
     )
     alert_title = models.CharField(max_length=200)
     action = models.CharField(max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    # Empty only in events written before ids were kept whose user had been deleted.
+    actor_ref = models.BigIntegerField(null=True, blank=True, help_text="The acting user's id.")
     actor_name = models.CharField(max_length=150)
-    submission = models.ForeignKey(
-        Submission,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="events",
-        db_constraint=False,
+    submission_ref = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="The submission's id, if any."
     )
-    # By name: publications refer to the workflow's records, which come first.
-    publication = models.ForeignKey(
-        "Publication", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    publication_ref = models.BigIntegerField(
+        null=True, blank=True, help_text="The publication's id, if any."
     )
     from_state = models.CharField(max_length=30, blank=True)
     to_state = models.CharField(max_length=30, blank=True)
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The chain (alerts/audit.py), set by save(). Unique, so that two events can never
+    # claim the same place or the same predecessor: the chain cannot fork.
+    position = models.PositiveBigIntegerField(unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    objects = WorkflowEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"{self.alert_title}: {self.get_action_display()} by {self.actor_name}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            return super().save(*args, **kwargs)  # refused
+        from .. import audit
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        audit.append(self, lambda: super(WorkflowEvent, self).save(*args, **kwargs), using)
+
+
+class AuditHead(models.Model):
+    """The end of the audit chain: how many events it holds and the last one's hash.
+
+    One row, locked by every event's insert (alerts/audit.py) and moved in the same
+    transaction. Not an ImmutableModel: it is the one thing in the chain that moves.
+    """
+
+    ONLY = 1
+
+    count = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="one_audit_head")]
+
+    def __str__(self):
+        return f"{self.count} events, head {self.hash}"
 
 
 class Redaction(ImmutableModel):

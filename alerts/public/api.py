@@ -13,8 +13,10 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from .. import audit
 from ..models import Level, PublishedDetermination
 from ..snapshot import upgrade
 from . import queries
@@ -228,6 +230,23 @@ def withdrawal_list(request):
                 }
                 for w in rows
             ],
+        },
+    )
+
+
+@never_cache
+@require_safe
+def audit_head(request):
+    """The audit chain's head (alerts/audit.py); uncached, like its page."""
+    head = audit.current_head()
+    return _json(
+        request,
+        {
+            "api_version": API_VERSION,
+            "count": head.count,
+            "hash": head.hash,
+            "algorithm": "sha256",
+            "url": _absolute(request, "public:audit_head"),
         },
     )
 

@@ -11,7 +11,8 @@ app_name = "public"
 
 # Every page here is the same for every reader: kept by the page cache and the front
 # cache (alerts/public/page_cache.py, front_cache.py), which the workflow tells of
-# every public change.
+# every public change. The one exception is the audit chain's head, which every
+# workflow event moves (public or not): never cached (views.audit_head).
 
 urlpatterns = [
     path("", cache_public_page(views.home), name="home"),
@@ -34,6 +35,7 @@ urlpatterns = [
         name="country_detail",
     ),
     path("stages/", cache_public_page(views.stage_list), name="stage_list"),
+    path("audit/", views.audit_head, name="audit_head"),
     # Machines: Atom feeds, JSON API, CSV.
     path("feeds/alerts/", cache_public_page(feeds.AlertsFeed()), name="feed_alerts"),
     path(
@@ -49,6 +51,7 @@ urlpatterns = [
         name="api_alert_version",
     ),
     path("api/withdrawals/", cache_public_page(api.withdrawal_list), name="api_withdrawals"),
+    path("api/audit/head/", api.audit_head, name="api_audit_head"),
     path(
         "api/determinations.csv",
         cache_public_page(api.determinations_csv),

@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import http_date
 from django.utils.safestring import SafeString
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from .. import audit
 from ..diff import publication_diff
 from ..models import ChangeKind, Level
 from . import charts, queries, search
@@ -296,6 +298,19 @@ def stage_list(request):
         request,
         "public/stage_list.html",
         {"stages": queries.stages_with_countries(), "nav": "stages"},
+    )
+
+
+@never_cache
+@require_safe
+def audit_head(request):
+    """The head of the audit chain, for readers to keep. Never cached: every workflow
+    event moves it, most of them (a submission, a review) without changing any other
+    public page, so a kept copy would be stale with nothing to purge it."""
+    return render(
+        request,
+        "public/audit_head.html",
+        {"head": audit.current_head(), "nav": "audit"},
     )
 
 

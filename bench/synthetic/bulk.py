@@ -52,7 +52,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, router, transaction
 from reversion.models import Revision, Version
 
-from alerts import succession, workflow
+from alerts import audit, succession, workflow
 from alerts.models import (
     Alert,
     Approval,
@@ -258,6 +258,24 @@ def write_search_documents(publication_ids):
     models.QuerySet(Publication).bulk_update(rows, ["search_document"])
 
 
+def chain_events(table):
+    """Give the batch's events their places in the audit chain, in the order they were
+    made, as ``WorkflowEvent.save`` does one at a time: under the head's lock, taken in
+    the batch's transaction, and with the head moved in it (alerts/audit.py)."""
+    if not table.rows:
+        return
+    head = audit.lock_head()
+    rows = []
+    for row in table.rows:
+        values = dict(zip(table.attnames, row, strict=True))
+        values["position"], values["previous_hash"] = head.count + 1, head.hash
+        values["hash"] = audit.digest(values, head.hash)
+        head.count, head.hash = values["position"], values["hash"]
+        rows.append(tuple(values[name] for name in table.attnames))
+    table.rows = rows
+    head.save(update_fields=["count", "hash"])
+
+
 def write_batch_rows(tables, publication_ids=()):
     """One batch, one transaction: it is there completely or not at all."""
     with transaction.atomic():
@@ -266,6 +284,9 @@ def write_batch_rows(tables, publication_ids=()):
             # last batches, never half of one, and running the command again restores them.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO off")
+        for table in tables:
+            if table.model is WorkflowEvent:
+                chain_events(table)
         write_tables(tables)
         write_search_documents(publication_ids)
 
@@ -738,16 +759,19 @@ class BulkWriter:
     def _event(self, alert, action, actor, when, *, submission=None, publication=None, **kw):
         self.tables[WorkflowEvent].add_values(
             id=self.ids.next(WorkflowEvent),
-            alert_id=alert.pk,
             alert_ref=alert.pk,
             alert_title=alert.title,
             action=action.value,
-            actor_id=actor.pk,
+            actor_ref=actor.pk,
             actor_name=actor.get_username(),
-            submission_id=submission.pk if submission else None,
-            publication_id=publication.pk if publication else None,
+            submission_ref=submission.pk if submission else None,
+            publication_ref=publication.pk if publication else None,
             from_state=kw.get("frm", ""),
             to_state=kw.get("to", ""),
             comment=kw.get("comment", ""),
             created_at=when,
+            # Their place in the audit chain is given when the batch is written.
+            position=None,
+            previous_hash=None,
+            hash=None,
         )

@@ -229,7 +229,7 @@ def test_demo_alert_is_published_through_the_workflow_by_two_reviewers(settings)
     assert publication.approvers == ["reviewer1", "reviewer2"]
     assert publication.submission.submitted_by.username == "editor"
     assert list(
-        WorkflowEvent.objects.filter(alert=alert)
+        WorkflowEvent.objects.filter(alert_ref=alert.pk)
         .order_by("created_at", "id")
         .values_list("action", flat=True)
     ) == ["submitted", "approved", "published"]

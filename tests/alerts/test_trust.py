@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
-from alerts import workflow
+from alerts import audit, workflow
 from alerts.editing import revision
 from alerts.models import (
     Approval,
@@ -95,6 +95,8 @@ def test_a_snapshot_changed_outside_the_workflow_is_refused_and_recorded(alert, 
     assert not Publication.objects.exists()
     assert not Approval.objects.exists()
     assert actions_of(alert)[-1] == "integrity_failure"
+    # Written in a transaction of its own, and chained like every other event.
+    assert audit.verify().broken is None
 
 
 def test_the_admin_says_why_a_tampered_submission_is_refused(alert, editor):

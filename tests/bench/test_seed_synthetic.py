@@ -23,7 +23,7 @@ from django.core import serializers
 from django.db import connection, transaction
 from reversion.models import Version
 
-from alerts import workflow
+from alerts import audit, workflow
 from alerts.editing import revision
 from alerts.models import (
     Alert,
@@ -184,8 +184,8 @@ def shape():
                         e.actor_name,
                         e.comment,
                         e.alert_title,
-                        submission_index.get(e.submission_id),
-                        number_of.get(e.publication_id),
+                        submission_index.get(e.submission_ref),
+                        number_of.get(e.publication_ref),
                     )
                     for e in WorkflowEvent.objects.filter(alert_ref=alert.pk).order_by(
                         "created_at", "pk"
@@ -206,6 +206,8 @@ def seeded_shape(path, **options):
     with transaction.atomic():
         result = seed(N, path=path, **OPTIONS, **options)
         assert (result.path, result.created) == (path, N)
+        # Either path's events join the audit chain as the workflow's do.
+        assert audit.verify().broken is None
         described = shape()
         transaction.set_rollback(True)
     return described
@@ -367,6 +369,7 @@ def test_pipelined_bulk_path_writes_the_same_as_the_serial_one():
     result = seed(N, path="bulk", batch_size=6, render_processes=2, **OPTIONS)
     assert result.created == N
     assert shape() == serial
+    assert audit.verify().broken is None
     assert_snapshots_are_build_snapshot()
     assert_versions_are_what_reversion_stores()
 

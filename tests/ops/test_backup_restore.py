@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.management import call_command
 from reversion.models import Revision, Version
 
+from alerts import audit
 from alerts.backup import DUMP_EXCLUDES
 from alerts.models import Publication, Supersession, WorkflowEvent
 
@@ -42,6 +43,8 @@ def inventory():
         "versions": sorted(Version.objects.values_list("pk", "object_id", "serialized_data")),
         "publications": sorted(Publication.objects.values_list("pk", "number", "snapshot_hash")),
         "events": sorted(WorkflowEvent.objects.values_list("pk", "action", "actor_name")),
+        # The audit chain comes back whole, with the head readers may have kept.
+        "audit": audit.verify(),
         # Supersessions are not in the dump (derived): rebuild_current makes them again.
         "current": sorted(Publication.objects.current().values_list("pk", flat=True)),
         "supersessions": sorted(
@@ -69,6 +72,8 @@ def test_dumpdata_and_loaddata_round_trip_the_whole_editorial_record(settings, t
     assert before["counts"]["alerts.Publication"] == 1
     assert before["countries_current"], "the demo alert rates countries"
     assert len(before["events"]) == 3
+    assert before["audit"].count == 3
+    assert before["audit"].broken is None
 
     dump = tmp_path / "backup.json"
     call_command(

@@ -86,6 +86,7 @@ def machine_urls():
         reverse("public:api_alert_list"),
         reverse("public:api_withdrawals"),
         reverse("public:api_determinations_csv"),
+        reverse("public:api_audit_head"),
         reverse("public:sitemap"),
         reverse("public:robots_txt"),
     ]

@@ -39,7 +39,7 @@ def record_published_countries(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0006_approvals_write_once'),
+        ('alerts', '0010_immutable_triggers'),
         ('stages', '0002_the_ten_stages'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0007_published_countries'),
+        ('alerts', '0011_published_countries'),
     ]
 
     operations = [
