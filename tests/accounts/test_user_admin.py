@@ -192,12 +192,13 @@ def submitter(db):
 
 
 def changes_requester(db):
-    # Only in a WorkflowEvent, whose actor is SET_NULL: deletion would go through silently.
+    # Only in a WorkflowEvent, which keeps the actor's id as a plain number: no foreign
+    # key would stop the deletion.
     editor = make_editor("writer")
     submission = workflow.submit(alert=make_alert(author=editor), user=editor)
     reviewer = make_reviewer("sender-back")
     workflow.request_changes(submission=submission, user=reviewer, comment="Cite the report.")
-    assert WorkflowEvent.objects.filter(actor_id=reviewer.pk).exists()
+    assert WorkflowEvent.objects.filter(actor_ref=reviewer.pk).exists()
     return reviewer
 
 

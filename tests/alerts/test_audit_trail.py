@@ -16,7 +16,7 @@ from django.urls import reverse
 from alerts import audit, workflow
 from alerts.models import Alert, AuditHead, ImmutableError, ImmutableModel, WorkflowEvent
 from tests.alerts.workflow_helpers import publish
-from tests.builders import edit_alert, make_reviewer, make_user
+from tests.builders import edit_alert, login_verified, make_reviewer, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -333,7 +333,7 @@ def test_an_alert_never_submitted_can_be_deleted(alert):
 
 def csrf_client(user):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 
@@ -430,7 +430,7 @@ def test_before_any_event_the_head_is_the_genesis(client, db):
 
 def test_staff_see_each_events_place_in_the_chain(history):
     client = Client()
-    client.force_login(make_user("root", superuser=True))
+    login_verified(client, make_user("root", superuser=True))
     event = history[2]
     page = client.get(reverse("admin:alerts_workflowevent_change", args=[event.pk]))
     assert event.hash in page.content.decode()
