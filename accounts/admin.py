@@ -32,7 +32,7 @@ class StaffUserAdmin(UserAdmin):
     deactivated, never deleted, and a superuser can reset a second factor."""
 
     change_form_template = "admin/accounts/user/change_form.html"
-    actions = ["deactivate_selected"]
+    actions = ["deactivate_selected", "reactivate_selected"]
     list_display = (*UserAdmin.list_display, "is_active", "has_second_factor")
 
     def get_queryset(self, request):
@@ -114,6 +114,22 @@ class StaffUserAdmin(UserAdmin):
                 self.message_user(request, f"{user.get_username()}: {refusal}", messages.ERROR)
         if done:
             self.message_user(request, f"Deactivated {done} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Reactivate selected users", permissions=["change"])
+    def reactivate_selected(self, request, queryset):
+        done = 0
+        for user in queryset:
+            try:
+                done += services.reactivate_user(actor=request.user, user=user)
+            except PermissionDenied as refusal:
+                self.message_user(request, f"{user.get_username()}: {refusal}", messages.ERROR)
+        if done:
+            self.message_user(request, f"Reactivated {done} user(s).", messages.SUCCESS)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Changed only by the actions above, which put every change on record.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "is_active") if obj is not None else fields
 
     # --- Second factor reset ----------------------------------------------------------
 

@@ -12,6 +12,7 @@ class AccountEvent(ImmutableModel):
     class Action(models.TextChoices):
         SECOND_FACTOR_RESET = "second_factor_reset", "Second factor reset"
         DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
 
     actor_id = models.BigIntegerField()
     actor_name = models.CharField(max_length=150)

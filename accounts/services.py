@@ -144,19 +144,32 @@ def reset_second_factor(*, actor, user, reason):
 def deactivate_user(*, actor, user, reason=""):
     """Stop ``user`` signing in, keeping the account (and the name on everything they
     did). Returns False, and records nothing, when they were inactive already."""
-    if not (actor.is_active and actor.has_perm("auth.change_user")):
-        raise PermissionDenied("You may not deactivate accounts.")
     if actor.pk == user.pk:
         raise PermissionDenied("You cannot deactivate your own account.")
+    return _set_active(actor=actor, user=user, active=False, reason=reason)
+
+
+def reactivate_user(*, actor, user, reason=""):
+    """Let a deactivated ``user`` sign in again. Returns False, and records nothing,
+    when they were active already."""
+    return _set_active(actor=actor, user=user, active=True, reason=reason)
+
+
+def _set_active(*, actor, user, active, reason):
+    # The only way an account's standing changes (the admin's form shows it read-only),
+    # so every change of it is on record.
+    if not (actor.is_active and actor.has_perm("auth.change_user")):
+        raise PermissionDenied("You may not deactivate or reactivate accounts.")
     User = get_user_model()
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        if not locked.is_active:
+        if locked.is_active == active:
             return False
-        locked.is_active = False
+        locked.is_active = active
         locked.save(update_fields=["is_active"])
-        user.is_active = False
-        _record(actor=actor, user=user, action=AccountEvent.Action.DEACTIVATED, reason=reason)
+        user.is_active = active
+        action = AccountEvent.Action.REACTIVATED if active else AccountEvent.Action.DEACTIVATED
+        _record(actor=actor, user=user, action=action, reason=reason)
     return True
 
 

@@ -316,3 +316,43 @@ def test_a_deactivated_user_is_signed_out(client, superuser, editor):
     services.deactivate_user(actor=superuser, user=editor)
 
     assert client.get("/admin/").status_code == 302
+
+
+def test_an_accounts_standing_changes_only_on_record(superuser, actor_in_workflow):
+    client = csrf_client(superuser)
+    change_url = reverse("admin:auth_user_change", args=[actor_in_workflow.pk])
+    form = client.get(change_url)
+    assert "is_active" not in form.context["adminform"].form.fields
+
+    # A forged form that leaves the box unticked changes nothing.
+    client.post(
+        change_url,
+        {
+            "username": actor_in_workflow.username,
+            "email": actor_in_workflow.email,
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "csrfmiddlewaretoken": csrf_token_on(form),
+        },
+    )
+    actor_in_workflow.refresh_from_db()
+    assert actor_in_workflow.is_active
+
+    services.deactivate_user(actor=superuser, user=actor_in_workflow)
+    changelist = client.get(reverse("admin:auth_user_changelist"))
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {
+            "action": "reactivate_selected",
+            "_selected_action": [actor_in_workflow.pk],
+            "csrfmiddlewaretoken": csrf_token_on(changelist),
+        },
+    )
+
+    assert response.status_code == 302
+    actor_in_workflow.refresh_from_db()
+    assert actor_in_workflow.is_active
+    assert list(AccountEvent.objects.order_by("pk").values_list("action", flat=True)) == [
+        AccountEvent.Action.DEACTIVATED,
+        AccountEvent.Action.REACTIVATED,
+    ]
