@@ -15,6 +15,7 @@ from django.utils.http import http_date
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
+from ..assets import card_alt
 from ..diff import publication_diff
 from ..models import ChangeKind, Level
 from . import charts, queries, search
@@ -72,6 +73,18 @@ def alert_context(request, publication, versions, *, is_current):
         if is_current
         else reverse("public:alert_version", args=[publication.slug, publication.number])
     )
+    # Its social card and PDF (alerts/public/asset_views.py).
+    files = (
+        {
+            "card": ("public:alert_card", [publication.slug]),
+            "pdf": ("public:alert_pdf", [publication.slug]),
+        }
+        if is_current
+        else {
+            "card": ("public:version_card", [publication.slug, publication.number]),
+            "pdf": ("public:version_pdf", [publication.slug, publication.number]),
+        }
+    )
     return {
         # The header's fields, as the staff preview's snapshot has them.
         "alert": {
@@ -92,6 +105,9 @@ def alert_context(request, publication, versions, *, is_current):
         # Rated countries have a public page (and only those: see country_detail).
         "linked_countries": {c["slug"] for c in publication.countries if c["rated"]},
         "canonical_url": origin(request) + path,
+        "card_url": origin(request) + reverse(files["card"][0], args=files["card"][1]),
+        "card_alt": card_alt(publication),
+        "pdf_url": reverse(files["pdf"][0], args=files["pdf"][1]),
         "current_url": alert_url(publication.slug),
         "nav": "alerts",
     }
@@ -224,6 +240,8 @@ def alert_version(request, slug, number):
         context["alert"]["summary_text"] = notice
         context["alert"]["title"] = current.title
         context["withheld"] = notice
+        # Nor its card or PDF (they answer 410).
+        context["card_url"] = context["pdf_url"] = None
     return render(request, "public/alert_version.html", context)
 
 
