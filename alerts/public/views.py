@@ -74,16 +74,10 @@ def alert_context(request, publication, versions, *, is_current):
         else reverse("public:alert_version", args=[publication.slug, publication.number])
     )
     # Its social card and PDF (alerts/public/asset_views.py).
-    files = (
-        {
-            "card": ("public:alert_card", [publication.slug]),
-            "pdf": ("public:alert_pdf", [publication.slug]),
-        }
+    files, args = (
+        ("public:alert_", [publication.slug])
         if is_current
-        else {
-            "card": ("public:version_card", [publication.slug, publication.number]),
-            "pdf": ("public:version_pdf", [publication.slug, publication.number]),
-        }
+        else ("public:version_", [publication.slug, publication.number])
     )
     return {
         # The header's fields, as the staff preview's snapshot has them.
@@ -105,9 +99,9 @@ def alert_context(request, publication, versions, *, is_current):
         # Rated countries have a public page (and only those: see country_detail).
         "linked_countries": {c["slug"] for c in publication.countries if c["rated"]},
         "canonical_url": origin(request) + path,
-        "card_url": origin(request) + reverse(files["card"][0], args=files["card"][1]),
+        "card_url": origin(request) + reverse(files + "card", args=args),
         "card_alt": card_alt(publication),
-        "pdf_url": reverse(files["pdf"][0], args=files["pdf"][1]),
+        "pdf_url": reverse(files + "pdf", args=args),
         "current_url": alert_url(publication.slug),
         "nav": "alerts",
     }
