@@ -6,6 +6,7 @@ class AlertsConfig(AppConfig):
     name = "alerts"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
         from .roles import ensure_roles_after_migrate
 
         # Runs after the auth app has created the permissions (alerts is installed later).

@@ -123,7 +123,9 @@ def search_document(snapshot):
 def publication_fields(snapshot):
     """The columns of a Publication that are made from its snapshot, as keyword arguments."""
     snapshot = upgrade(snapshot)
-    rated = {r["country"] for r in snapshot["ratings"]}
+    stages = {}
+    for r in snapshot["ratings"]:
+        stages.setdefault(r["country"], []).append(r["stage"])
     return {
         "title": snapshot["title"],
         "slug": snapshot["slug"],
@@ -133,7 +135,12 @@ def publication_fields(snapshot):
         # Citation markers stay plain "[1]": feeds have no reference list to link them to.
         "summary_html": render_markdown(snapshot["summary"] or ""),
         "summary_text": plain_text(snapshot["summary"]),
-        "countries": [dict(c, rated=c["slug"] in rated) for c in snapshot["countries"]],
+        # With each country's stages: what the social card and its alt text say
+        # (alerts/assets.py), read without the snapshot.
+        "countries": [
+            dict(c, rated=c["slug"] in stages, stages=sorted(stages.get(c["slug"], [])))
+            for c in snapshot["countries"]
+        ],
         "search_document": search_document(snapshot),
     }
 

@@ -23,7 +23,7 @@ from reversion.models import Revision, Version
 from sources.models import Source
 from stages.models import Country
 
-from . import succession
+from . import assets, succession
 from .diff import keep_diff
 from .models import (
     Alert,
@@ -685,6 +685,8 @@ def _publish(*, alert, submission, approvals):
     page_cache.changed()
     scheduled = publication.go_live_at > now
     front_cache.alert_changed(alert, go_live_at=publication.go_live_at if scheduled else None)
+    # Its social card and PDF, made by the worker once this commits (alerts/assets.py).
+    assets.queue(publication)
     submission.status = Submission.Status.PUBLISHED
     submission.decided_at = now
     submission.save(update_fields=["status", "decided_at"])

@@ -316,5 +316,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Django's default config gives "django" its own console handler as well; without
     # this every line from runserver would be printed twice.
-    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "propagate": False},
+        # WeasyPrint (alert PDFs, alerts/assets.py) logs each step of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

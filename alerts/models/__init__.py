@@ -7,6 +7,7 @@ from .content import Citation, Recommendation, StageEvidence, StageRating
 from .publication import (
     CountrySpan,
     Publication,
+    PublicationAsset,
     PublicationDiff,
     PublishedCountry,
     PublishedDetermination,
@@ -40,6 +41,7 @@ __all__ = [
     "ImmutableQuerySet",
     "Level",
     "Publication",
+    "PublicationAsset",
     "PublicationDiff",
     "PublishedCountry",
     "PublishedDetermination",

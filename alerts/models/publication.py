@@ -323,3 +323,35 @@ class CountrySpan(models.Model):
             f"{self.country_id} at stage {self.stage_id} by publication {self.publication_id}"
             f" until {until}"
         )
+
+
+class PublicationAsset(ImmutableModel):
+    """A file made from one publication for sharing or printing: its social card (PNG)
+    or its PDF (alerts/assets.py). Made once, by a task after the publication commits
+    (or by the first request that finds it missing), and never changed: a publication
+    never changes, so neither does what is made from it.
+
+    Kept in the database (a BinaryField) rather than under MEDIA_ROOT: every app server
+    reads the same row with no shared file system, the backup of the database is the
+    backup of the files, and a row cannot outlive (or miss) its publication. They are
+    small (a card some tens of kB, a PDF some hundreds) and one of each a publication.
+    """
+
+    class Kind(models.TextChoices):
+        CARD = "card", "Social card (PNG)"
+        PDF = "pdf", "PDF"
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="assets")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    content = models.BinaryField()
+    # The strong ETag of the file, and a check that what is served is what was made.
+    sha256 = models.CharField(max_length=64)
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "kind"], name="one_asset_a_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of publication {self.publication_id}"

@@ -3,7 +3,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from . import api, feeds, views
+from . import api, asset_views, feeds, views
 from .page_cache import cache_public_page
 from .sitemaps import SITEMAPS
 
@@ -27,6 +27,28 @@ urlpatterns = [
         "alerts/<slug:slug>/versions/<int:number>/",
         cache_public_page(views.alert_version),
         name="alert_version",
+    ),
+    # Sharing and printing: the social card and the PDF, of the current version and of
+    # each version (alerts/public/asset_views.py).
+    path(
+        "alerts/<slug:slug>/card.png",
+        cache_public_page(asset_views.alert_card),
+        name="alert_card",
+    ),
+    path(
+        "alerts/<slug:slug>/alert.pdf",
+        cache_public_page(asset_views.alert_pdf),
+        name="alert_pdf",
+    ),
+    path(
+        "alerts/<slug:slug>/versions/<int:number>/card.png",
+        cache_public_page(asset_views.version_card),
+        name="version_card",
+    ),
+    path(
+        "alerts/<slug:slug>/versions/<int:number>/alert.pdf",
+        cache_public_page(asset_views.version_pdf),
+        name="version_pdf",
     ),
     path("countries/", cache_public_page(views.country_list), name="country_list"),
     path(

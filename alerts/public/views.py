@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .. import audit
+from ..assets import card_alt
 from ..diff import publication_diff
 from ..models import ChangeKind, Level
 from . import charts, queries, search
@@ -74,6 +75,12 @@ def alert_context(request, publication, versions, *, is_current):
         if is_current
         else reverse("public:alert_version", args=[publication.slug, publication.number])
     )
+    # Its social card and PDF (alerts/public/asset_views.py).
+    files, args = (
+        ("public:alert_", [publication.slug])
+        if is_current
+        else ("public:version_", [publication.slug, publication.number])
+    )
     return {
         # The header's fields, as the staff preview's snapshot has them.
         "alert": {
@@ -94,6 +101,9 @@ def alert_context(request, publication, versions, *, is_current):
         # Rated countries have a public page (and only those: see country_detail).
         "linked_countries": {c["slug"] for c in publication.countries if c["rated"]},
         "canonical_url": origin(request) + path,
+        "card_url": origin(request) + reverse(files + "card", args=args),
+        "card_alt": card_alt(publication),
+        "pdf_url": reverse(files + "pdf", args=args),
         "current_url": alert_url(publication.slug),
         "nav": "alerts",
     }
@@ -226,6 +236,8 @@ def alert_version(request, slug, number):
         context["alert"]["summary_text"] = notice
         context["alert"]["title"] = current.title
         context["withheld"] = notice
+        # Nor its card or PDF (they answer 410).
+        context["card_url"] = context["pdf_url"] = None
     return render(request, "public/alert_version.html", context)
 
 

@@ -1,17 +1,29 @@
 """Helpers for the public-site tests: fetching pages the way a reader (or a robot) does."""
 
+import io
 import re
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
 from django.urls import reverse
+from pypdf import PdfReader
+
+
+def pdf_text(content):
+    """The text of a PDF, page after page (what a reader of it can read)."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def body_of(response):
-    """The decoded body of a response, streaming or not."""
-    if response.streaming:
-        return b"".join(response.streaming_content).decode("utf-8")
-    return response.content.decode("utf-8")
+    """The decoded body of a response, streaming or not: a PDF's text; nothing of an
+    image (what a card says is checked through its alt text)."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith("application/pdf"):
+        return pdf_text(content)
+    if content_type.startswith("image/"):
+        return ""
+    return content.decode("utf-8")
 
 
 def fetch(client, url, status=200):
@@ -29,6 +41,10 @@ class _Links(HTMLParser):
         for name, value in attrs:
             if name in ("href", "action") and value:
                 self.links.append(value)
+        # Link previews' images (the social cards) are addresses the public fetches too.
+        attrs = dict(attrs)
+        if tag == "meta" and attrs.get("property") == "og:image" and attrs.get("content"):
+            self.links.append(attrs["content"])
 
 
 def links_in(html):

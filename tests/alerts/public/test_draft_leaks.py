@@ -9,6 +9,8 @@ of a live alert, a withdrawn alert, an unpublished edit of the published alert
 safety (its text corrected in the current version). Then it fetches every public page (by
 crawling from the home page and the sitemaps), every feed, the API, the CSV, and
 searches and filters for every word, and proves that only the live words appear.
+The social cards and PDFs too: a PDF's text is searched like a page's, and a card is
+checked through its alt text and by which publication it was made from.
 """
 
 import datetime
@@ -18,12 +20,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts import workflow
+from alerts import assets, workflow
 from alerts.editing import revision
-from alerts.models import Level
+from alerts.models import Level, Publication, PublicationAsset
 from tests.alerts.public.helpers import body_of, crawl, machine_urls
 from tests.alerts.workflow_helpers import publish
 from tests.builders import make_alert, make_reviewer, make_source
+from tests.tasks import queued
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +178,12 @@ def test_only_live_words_reach_any_public_url(client, planted):
         # The audit head: hidden alerts' events are in the chain, never their words.
         reverse("public:audit_head"),
         reverse("public:api_audit_head"),
+        # The PDFs (linked from the pages) and the social cards (their og:image).
+        reverse("public:alert_pdf", args=["live-one"]),
+        reverse("public:version_pdf", args=["live-one", 1]),
+        reverse("public:alert_card", args=["live-one"]),
+        reverse("public:version_card", args=["live-one", 1]),
+        reverse("public:alert_card", args=["named-alert"]),
     ]
     for url in must_reach:
         assert url in pages, f"the crawl never reached {url}"
@@ -280,6 +289,65 @@ def test_guessing_addresses_of_hidden_alerts_reveals_nothing(client, planted):
         body = body_of(response)
         assert "Retracted after review." in body
         assert_no_hidden_words(url, body)
+
+
+def file_urls(slug, number=1):
+    return [
+        reverse("public:alert_card", args=[slug]),
+        reverse("public:alert_pdf", args=[slug]),
+        reverse("public:version_card", args=[slug, number]),
+        reverse("public:version_pdf", args=[slug, number]),
+    ]
+
+
+def test_cards_and_pdfs_hold_no_hidden_words(client, planted):
+    # The worker has made every publication's files, hidden ones' too: what is served
+    # is chosen by the views, not by what happens to exist.
+    for kwargs in queued(assets.make_assets):
+        assets.make_assets.call(**kwargs)
+    made = PublicationAsset.objects.filter(kind=PublicationAsset.Kind.PDF)
+    assert made.count() == Publication.objects.count() == 7
+
+    for slug in ("live-one", "live-two", "named-alert"):
+        for url in file_urls(slug, 2 if slug == "named-alert" else 1):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert_no_hidden_words(url, body_of(response))
+        page = body_of(client.get(reverse("public:alert_detail", args=[slug])))
+        assert_no_hidden_words(slug, page)  # og:image:alt, twitter:image:alt included
+        # The current card is the live publication's own, whatever else was made.
+        live = planted["second"] if slug == "live-two" else None
+        if live is not None:
+            card = client.get(reverse("public:alert_card", args=[slug])).content
+            kept = PublicationAsset.objects.get(publication=live, kind="card")
+            assert card == bytes(kept.content)
+            assert_no_hidden_words(slug, assets.card_alt(live))
+    pdf = body_of(client.get(reverse("public:alert_pdf", args=["live-one"])))
+    assert LIVE[0] in pdf.lower(), "the live words are missing: the test proves nothing"
+
+    # Never public, or not yet.
+    for n in range(1, 6):
+        for url in file_urls(f"hidden-{n}"):
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert_no_hidden_words(url, body_of(response))
+    for url in file_urls("live-two", 2)[2:]:  # the scheduled update
+        assert client.get(url).status_code == 404, url
+    # Withdrawn: the notice, and no more.
+    for url in file_urls("hidden-6"):
+        response = client.get(url)
+        assert response.status_code == 410, url
+        assert_no_hidden_words(url, body_of(response))
+    # Withheld for someone's safety: the notice instead of any file.
+    for url in file_urls("named-alert", 1)[2:]:
+        response = client.get(url)
+        assert response.status_code == 410, url
+        body = body_of(response)
+        assert "withheld" in body, url
+        assert_no_hidden_words(url, body)
+    page = body_of(client.get(reverse("public:alert_version", args=["named-alert", 1])))
+    assert "card.png" not in page
+    assert "alert.pdf" not in page
 
 
 def test_the_scheduled_content_appears_when_its_time_comes(client, planted, monkeypatch):
