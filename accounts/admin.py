@@ -11,6 +11,8 @@ from django.urls import path, reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alerts.admin.review import ReadOnlyAdmin
+
 from . import services
 from .forms import ReasonForm
 from .models import AccountEvent
@@ -106,25 +108,21 @@ class StaffUserAdmin(UserAdmin):
         permissions=["change"],
     )
     def deactivate_selected(self, request, queryset):
-        done = 0
-        for user in queryset:
-            try:
-                done += services.deactivate_user(actor=request.user, user=user)
-            except PermissionDenied as refusal:
-                self.message_user(request, f"{user.get_username()}: {refusal}", messages.ERROR)
-        if done:
-            self.message_user(request, f"Deactivated {done} user(s).", messages.SUCCESS)
+        self._change_standing(request, queryset, services.deactivate_user, "Deactivated")
 
     @admin.action(description="Reactivate selected users", permissions=["change"])
     def reactivate_selected(self, request, queryset):
+        self._change_standing(request, queryset, services.reactivate_user, "Reactivated")
+
+    def _change_standing(self, request, queryset, change, done_label):
         done = 0
         for user in queryset:
             try:
-                done += services.reactivate_user(actor=request.user, user=user)
+                done += change(actor=request.user, user=user)
             except PermissionDenied as refusal:
                 self.message_user(request, f"{user.get_username()}: {refusal}", messages.ERROR)
         if done:
-            self.message_user(request, f"Reactivated {done} user(s).", messages.SUCCESS)
+            self.message_user(request, f"{done_label} {done} user(s).", messages.SUCCESS)
 
     def get_readonly_fields(self, request, obj=None):
         # Changed only by the actions above, which put every change on record.
@@ -163,17 +161,8 @@ class StaffUserAdmin(UserAdmin):
 
 
 @admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "action", "subject_username", "actor_name", "reason")
     list_filter = ("action",)
     search_fields = ("subject_username", "actor_name", "reason")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
