@@ -1,10 +1,12 @@
 """Template helpers for the public pages."""
 
+import datetime
 import html
 import re
 from urllib.parse import urlsplit
 
 from django import template
+from django.utils import dateformat
 from django.utils.html import strip_tags
 
 from alerts.text import MARKER_RE, render_markdown
@@ -35,3 +37,19 @@ def web_url(value):
     """
     text = (value or "").strip()
     return text if urlsplit(text).scheme.lower() in ("http", "https") else ""
+
+
+@register.filter
+def long_date(value):
+    """A date as every public page writes one for people: "1 November 2020".
+
+    Takes a date or the ISO text a snapshot keeps ("2020-11-01"); anything else is
+    returned as it is, so a malformed stored value still shows."""
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if isinstance(value, datetime.date):
+        return dateformat.format(value, "j F Y")
+    return value
