@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.utils import dateformat
-from django.utils.html import strip_tags
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
 
 from alerts.text import MARKER_RE, render_markdown
 
@@ -53,3 +54,18 @@ def long_date(value):
     if isinstance(value, datetime.date):
         return dateformat.format(value, "j F Y")
     return value
+
+
+# A legal locator's parts ("8(2)(b)(i)"): browsers may break a line between ")" and
+# "(", which splits what reads as one word.
+_PARENTHESISED = re.compile(r"\S*\)\(\S*")
+
+
+@register.filter
+def unbroken_locators(value):
+    """``value`` escaped, each token like "8(2)(b)(i)" kept on one line."""
+    return mark_safe(  # escaped here
+        _PARENTHESISED.sub(
+            lambda m: f'<span class="nowrap">{m.group(0)}</span>', str(escape(value or ""))
+        )
+    )
