@@ -89,7 +89,7 @@ def main(out_dir):
                         page.evaluate("document.fonts.ready")
                         target = out_dir / f"{name}-{width}.png"
                         page.screenshot(path=target, full_page=True)
-                        print(target.relative_to(ROOT) if target.is_relative_to(ROOT) else target)
+                        sys.stdout.write(f"{target}\n")
                     context.close()
                 browser.close()
         finally:
