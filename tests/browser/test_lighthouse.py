@@ -29,6 +29,8 @@ pytestmark = [
 LIGHTHOUSE = Path(__file__).parent / "node_modules" / "lighthouse" / "cli" / "index.js"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 RUNS = 3
+# The medians of the last run, to read (test-results/ is git-ignored).
+RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "lighthouse.json"
 MINIMUM = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 
 
@@ -54,14 +56,23 @@ def lighthouse_command():
     ]
 
 
-def run_lighthouse(command, url, chromium):
-    result = subprocess.run(
-        [*command, url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ | {"CHROME_PATH": chromium},
-    )
+def run_lighthouse(command, url, chromium, *, attempts=3):
+    """One Lighthouse run: ({category: score out of 100}, [audits that lost points]).
+
+    On a loaded machine Lighthouse sometimes fails to record its trace ("Something went
+    wrong with recording the trace... Please run Lighthouse again", NO_NAVSTART, NO_FCP):
+    a failure of the tool, not a score, so it is run again, up to ``attempts`` times.
+    """
+    for _ in range(attempts):
+        result = subprocess.run(
+            [*command, url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=os.environ | {"CHROME_PATH": chromium},
+        )
+        if result.returncode == 0 or "run Lighthouse again" not in result.stderr:
+            break
     assert result.returncode == 0, f"Lighthouse failed on {url}: {result.stderr[-3000:]}"
     report = json.loads(result.stdout)
     scores = {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
@@ -98,4 +109,6 @@ def test_lighthouse_scores_on_a_phone(chromium_executable, live_server, referenc
                 failures.append(
                     f"{name}: {category} {medians[name][category]} < {minimum}; lost on: {lost}"
                 )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(medians, indent=2), encoding="utf-8")
     assert not failures, "\n".join(failures) + f"\nmedians: {medians}"
