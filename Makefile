@@ -3,6 +3,8 @@
 #               with the task worker (mail, front-cache purges) beside it
 #   make test   install the dev requirements into the same .venv and run pytest
 #               (PYTEST_ARGS="-k something" passes arguments through)
+#   make screenshots  the public pages at 320 to 1440 px, as PNGs in screenshots/
+#               (a throwaway SQLite database with the demo content; needs Chromium)
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,7 +12,7 @@ PYTEST_ARGS ?=
 # PYTHON=/path/to/python3.12 chooses the interpreter that creates .venv.
 PYTHON ?=
 
-.PHONY: run test lint check
+.PHONY: run test lint check screenshots
 
 run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --no-input
@@ -22,6 +24,9 @@ run: $(VENV)/.installed-runtime
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+screenshots: $(VENV)/.installed-dev
+	$(PY) scripts/screenshots.py screenshots
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -214,14 +214,14 @@ def rebuild_countries(country_ids):
 
 
 def _date_changes(spans, rows, *, now):
-    """Set when the country reached each run's stages (queries.changed_at, as
-    of the run's start), on every row of the run."""
+    """Set when the country reached each run's stages and what it had before
+    (queries.last_change, as of the run's start), on every row of the run."""
     go_live_at = {row["publication_id"]: row["go_live_at"] for row in rows}
     runs = {}
     for span in spans:
         runs.setdefault((span.publication_id, span.starts_at), []).append(span)
     for (publication_id, starts_at), of_run in runs.items():
-        since, or_before = queries.changed_at(
+        since, or_before, previous = queries.last_change(
             of_run[0].country_id,
             [span.stage_id for span in of_run],
             go_live_at[publication_id],
@@ -229,6 +229,7 @@ def _date_changes(spans, rows, *, now):
         )
         for span in of_run:
             span.changed_at, span.changed_at_or_before = since, or_before
+            span.previous_stages = previous
 
 
 def rebuild_all(*, batch_size=1000):

@@ -311,6 +311,11 @@ class CountrySpan(models.Model):
     # When the country reached these stages (queries.changed_at), for /countries/.
     changed_at = models.DateTimeField()
     changed_at_or_before = models.BooleanField()
+    # The stages the country had before changed_at (descending numbers), so pages can say
+    # whether it was raised or lowered without reading its history: [] when these are
+    # its first stages, None when unknown (rows written before this column existed,
+    # until `manage.py rebuild_current`, or a change further back than was read).
+    previous_stages = models.JSONField(null=True, blank=True)
 
     objects = CountrySpanQuerySet.as_manager()
 

@@ -8,14 +8,19 @@ table with the same data beside it.
 
 from html import escape
 
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 
-WIDTH, HEIGHT = 520, 280
-LEFT, RIGHT, TOP, BOTTOM = 36, 16, 14, 40
+WIDTH, HEIGHT = 520, 290
+LEFT, RIGHT, TOP, BOTTOM = 40, 16, 14, 48
 STAGES = range(1, 11)
 MAX_X_LABELS = 4
-MIN_LABEL_GAP = 110  # user units between the centres of two date labels
+# Labels are drawn at LABEL_SIZE user units: on a phone 390 px wide the chart is about
+# 366 px across (0.7 px a unit), so they render at 12.6 px, not the 9.8 px that 14
+# units gave. A date label ("30 November 2020") is about 140 units wide.
+LABEL_SIZE = 18
+MIN_LABEL_GAP = 220  # user units between the centres of two date labels
+DATE_FORMAT = "j F Y"  # as every date on the page reads
 
 
 def _y(stage):
@@ -25,6 +30,10 @@ def _y(stage):
 
 def _title(point):
     return getattr(point, "first", point).alert_title
+
+
+def _date(moment):
+    return dateformat.format(timezone.localtime(moment), DATE_FORMAT)
 
 
 def _anchor(x):
@@ -65,7 +74,7 @@ def stage_history(points, now=None):
                     "y": _y(stage),
                     "stage": stage,
                     "highest": stage == point.highest,
-                    "label": f"{point.go_live_at:%Y-%m-%d}: stage {stage} ({_title(point)})",
+                    "label": f"{_date(point.go_live_at)}: stage {stage} ({_title(point)})",
                 }
             )
         hy = _y(point.highest)
@@ -79,7 +88,7 @@ def stage_history(points, now=None):
     x_labels = []
     for moment in moments:
         px = x(moment)
-        text = f"{moment:%Y-%m-%d}"
+        text = _date(moment)
         if any(abs(label["x"] - px) < MIN_LABEL_GAP or label["text"] == text for label in x_labels):
             continue
         x_labels.append({"x": px, "text": text, "anchor": _anchor(px)})
@@ -96,8 +105,9 @@ def stage_history(points, now=None):
         "left": LEFT,
         "right": WIDTH - RIGHT,
         "axis_y": HEIGHT - BOTTOM,
-        "label_y": HEIGHT - BOTTOM + 22,
-        "gridlines": [{"y": _y(s), "stage": s, "label_y": _y(s) + 5} for s in STAGES],
+        "label_y": HEIGHT - BOTTOM + 28,
+        "label_size": LABEL_SIZE,
+        "gridlines": [{"y": _y(s), "stage": s, "label_y": _y(s) + 6} for s in STAGES],
         "markers": markers,
         "marker_elements": marker_elements(markers),
         "path": " ".join(path),

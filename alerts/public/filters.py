@@ -6,6 +6,8 @@ mean "this country was determined to be at this stage in this publication": both
 conditions apply to the same determination row.
 """
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import CharField, Exists, F, OuterRef, Value
@@ -51,6 +53,20 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        """The value as a date input takes it (YYYY-MM-DD), or none.
+
+        A date input's value must be a valid date: what a reader mistyped ("not-a-date")
+        is invalid HTML, and the browser would drop it anyway. The error message
+        beside the field says what was wrong."""
+        value = super().format_value(value)
+        if isinstance(value, str):
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                return None
+        return value
 
 
 def filter_choices():

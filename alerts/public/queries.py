@@ -238,10 +238,34 @@ class CurrentDetermination:
     go_live_at: datetime | None = None
     changed_at: datetime | None = None
     changed_at_or_before: bool = False  # changed_at is only the start of what was looked at
+    # The stages the current ones replaced at changed_at (descending numbers); [] for
+    # the country's first determination; None when not known (see last_change).
+    previous_stages: list | None = None
 
     @property
     def highest(self):
         return self.stages[0].number if self.stages else 0
+
+    @property
+    def direction(self):
+        """How the last change moved the country: "first", "raised", "lowered"
+        (its highest stage went up or down), "changed" (other stages, the same highest),
+        or None when the determination it replaced is not known."""
+        return direction(self.highest, self.previous_stages)
+
+
+def direction(highest, previous_stages):
+    """``CurrentDetermination.direction`` for a highest stage and the stages before."""
+    if previous_stages is None:
+        return None
+    if not previous_stages:
+        return "first"
+    before = max(previous_stages)
+    if highest > before:
+        return "raised"
+    if highest < before:
+        return "lowered"
+    return "changed"
 
 
 def public_countries(country_ids=None, now=None):
@@ -317,11 +341,13 @@ def current_determinations(now=None, country=None, country_ids=None):
         "publication__go_live_at",
         "changed_at",
         "changed_at_or_before",
+        "previous_stages",
     )
     # Plain rows, and one Stage object each however many rows name it: four model
     # instances a row would cost more than the query.
     by_country, stages = {}, {}
-    for country_id, stage_id, stage_name, pub_id, slug, title, go_live_at, since, before in rows:
+    for row in rows:
+        country_id, stage_id, stage_name, pub_id, slug, title, go_live_at, since, before, prev = row
         determination = by_country.get(country_id)
         if determination is None:
             determination = by_country[country_id] = CurrentDetermination(
@@ -332,6 +358,7 @@ def current_determinations(now=None, country=None, country_ids=None):
                 go_live_at=go_live_at,
                 changed_at=since,
                 changed_at_or_before=before,
+                previous_stages=prev,
             )
         stage = stages.get(stage_id)
         if stage is None:
@@ -344,6 +371,35 @@ def current_determinations(now=None, country=None, country_ids=None):
     for determination in by_country.values():
         determination.country = names[determination.country]
     return sorted(by_country.values(), key=lambda d: (-d.highest, d.country.name))
+
+
+# The ten stages in three bands, coloured as the alert levels are (site.css): the
+# home page's "at a glance" groups countries by the band of their highest stage.
+STAGE_BANDS = (
+    (range(8, 11), 3, "At stage 8 to 10: persecution, extermination, denial"),
+    (range(5, 8), 2, "At stage 5 to 7: organization, polarization, preparation"),
+    (range(1, 5), 1, "At stage 1 to 4: classification to dehumanization"),
+)
+
+
+def stage_bands(determinations):
+    """``current_determinations`` grouped by the band of each country's highest stage,
+    highest band first, empty bands left out: [{"level", "label", "countries"}]. No query."""
+    bands = []
+    for stages, level, label in STAGE_BANDS:
+        of_band = [d for d in determinations if d.highest in stages]
+        if of_band:
+            bands.append({"level": level, "label": label, "countries": of_band})
+    return bands
+
+
+def recent_changes(determinations, count):
+    """The ``count`` countries whose current determination began most recently, newest
+    first, each with how it moved (``CurrentDetermination.direction``). No query: the
+    previous stages were stored with the spans at publication (alerts/succession.py)."""
+    dated = [d for d in determinations if d.changed_at is not None]
+    dated.sort(key=lambda d: (-d.changed_at.timestamp(), d.country.name))
+    return dated[:count]
 
 
 @dataclass
@@ -456,10 +512,11 @@ def history_runs(history):
 CHANGED_AT_ROWS = 40
 
 
-def changed_at(country_id, stages, go_live_at, now=None):
+def last_change(country_id, stages, go_live_at, now=None):
     """When the country reached ``stages``, its current determination (made by a
     publication gone live at ``go_live_at``): (time, whether it is only "on or
-    before" that time).
+    before" that time, the stages it replaced: descending stage numbers, [] for the
+    country's first determination, None when the rows read do not reach back to it).
 
     Walks the country's newest CHANGED_AT_ROWS rows live at ``now`` back from the
     newest point while the stages equal ``stages``: one query through the
@@ -482,21 +539,33 @@ def changed_at(country_id, stages, go_live_at, now=None):
         if not points or points[-1][0] != pub_id:
             points.append((pub_id, at, set()))
         points[-1][2].add(stage)
-    since = _since(points, set(stages), go_live_at)
-    return since, not complete and bool(points) and since == points[0][1]
+    since, previous = _last_change(points, set(stages), go_live_at)
+    or_before = not complete and bool(points) and since == points[0][1]
+    return since, or_before, (previous if previous or (complete and not or_before) else None)
 
 
-def _since(points, wanted, current_go_live_at):
+def changed_at(country_id, stages, go_live_at, now=None):
+    """(time, whether only "on or before") of ``last_change``."""
+    return last_change(country_id, stages, go_live_at, now)[:2]
+
+
+def _last_change(points, wanted, current_go_live_at):
     """The start of the final run of ``points`` (pub id, time, stages) whose stages are
-    ``wanted``, the current determination's, made at ``current_go_live_at``."""
+    ``wanted``, the current determination's, made at ``current_go_live_at``; and the
+    stages of the point before that run (descending), the determination the current one
+    replaced, or [] when there is none among ``points`` (the first determination)."""
     since = current_go_live_at
     for _, go_live_at, stages in reversed(points):
         if go_live_at > current_go_live_at:
             continue  # a newer, superseded version's rating: not what is current
         if set(stages) != wanted:
-            break
+            return since, sorted(set(stages), reverse=True)
         since = min(since, go_live_at)
-    return since
+    return since, []
+
+
+def _since(points, wanted, current_go_live_at):
+    return _last_change(points, wanted, current_go_live_at)[0]
 
 
 def changed_at_from_history(history, current):
@@ -506,6 +575,18 @@ def changed_at_from_history(history, current):
         {s.number for s in current.stages},
         current.go_live_at,
     )
+
+
+def previous_from_history(history, current, *, complete):
+    """The stages ``current`` replaced, from the country's ``country_history`` (no
+    query): descending numbers, [] for a first determination, None when the history
+    read (not ``complete``) does not reach back to the change."""
+    _, previous = _last_change(
+        [(p.publication_id, p.go_live_at, p.stages) for p in history],
+        {s.number for s in current.stages},
+        current.go_live_at,
+    )
+    return previous if previous or complete else None
 
 
 def stages_with_countries(now=None):

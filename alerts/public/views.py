@@ -24,6 +24,7 @@ from . import charts, queries, search
 from .filters import AlertFilter
 
 HOME_ALERTS = 10
+HOME_CHANGES = 8  # the countries whose determination changed most recently
 COUNTRY_ALERTS = 50  # the rest are one click away, in the filtered list
 # A country's page shows its latest publications' determinations; the whole series
 # is in the CSV. Without a bound, one busy country's page grew to megabytes.
@@ -111,12 +112,15 @@ def alert_context(request, publication, versions, *, is_current):
 
 @require_safe
 def home(request):
+    determinations = queries.current_determinations()
     return render(
         request,
         "public/home.html",
         {
             "alerts": queries.live_alerts()[:HOME_ALERTS],
-            "determinations": queries.current_determinations(),
+            "determinations": determinations,
+            "bands": queries.stage_bands(determinations),
+            "recent_changes": queries.recent_changes(determinations, HOME_CHANGES),
         },
     )
 
@@ -279,6 +283,9 @@ def country_detail(request, slug):
     current = current[0] if current else None
     if current is not None:
         current.changed_at = queries.changed_at_from_history(history, current)
+        # What it replaced, from the same history as the date (it reads further back
+        # than the spans did): None, no direction, when it does not reach the change.
+        current.previous_stages = queries.previous_from_history(history, current, complete=complete)
         # Unchanged over the whole window shown: it may have held for longer.
         current.changed_at_or_before = not complete and current.changed_at == history[0].go_live_at
     alerts = {}

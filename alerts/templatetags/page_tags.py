@@ -53,13 +53,31 @@ def _version_url(slug, number):
     )
 
 
+def _machine(moment):
+    """``moment`` for a ``datetime`` attribute: ISO 8601 in local time, to the second.
+
+    HTML allows at most three digits of a second's fraction; Python's isoformat()
+    writes six whenever there are microseconds, which the HTML checker rejects.
+    """
+    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+
+
 def _time(moment):
     """A <time> element with the date, as the templates write it."""
-    when = timezone.localtime(moment)
     return (
-        f'<time datetime="{html.escape(when.isoformat())}">'
-        f"{html.escape(dateformat.format(when, 'j F Y'))}</time>"
+        f'<time datetime="{html.escape(_machine(moment))}">'
+        f"{html.escape(dateformat.format(timezone.localtime(moment), DATE_FORMAT))}</time>"
     )
+
+
+# The one way a public page writes a date for people: "1 November 2020".
+DATE_FORMAT = "j F Y"
+
+
+@register.filter
+def iso(moment):
+    """A datetime as a ``<time datetime>`` value (``_machine``); "" for None."""
+    return _machine(moment) if moment else ""
 
 
 @register.filter
@@ -72,6 +90,15 @@ def country_url(slug):
 def alert_url(slug):
     """The public page of the alert ``slug`` (what {% url 'public:alert_detail' %} gives)."""
     return _url("public:alert_detail", slug)
+
+
+# How a country's last change moved it (queries.CurrentDetermination.direction).
+CHANGE_WORDS = {
+    "first": "First determined",
+    "raised": "Raised",
+    "lowered": "Lowered",
+    "changed": "Changed",
+}
 
 
 @register.simple_tag
@@ -97,18 +124,29 @@ def determination_rows(determinations, show_changed=False):
         changed = ""
         if show_changed:
             when = timezone.localtime(current.changed_at) if current.changed_at else None
+            moved = CHANGE_WORDS.get(current.direction, "")
             changed = (
-                "<td>"
-                + ("On or before " if current.changed_at_or_before else "")
-                + f'<time datetime="{esc(when.isoformat()) if when else ""}">'
-                + (esc(dateformat.format(when, "j F Y")) if when else "")
+                '<td data-label="Last changed">'
+                + (
+                    f'<span class="change change-{current.direction}">{moved}</span> '
+                    if moved
+                    else ""
+                )
+                + (
+                    ("on or before " if moved else "On or before ")
+                    if current.changed_at_or_before
+                    else ("on " if moved else "")
+                )
+                + f'<time datetime="{esc(_machine(when)) if when else ""}">'
+                + (esc(dateformat.format(when, DATE_FORMAT)) if when else "")
                 + "</time></td>"
             )
         rows.append(
             f'<tr><th scope="row"><a href="{esc(to_country(current.country.slug))}">'
             f"{esc(str(current.country.name))}</a></th>"
-            f'<td><ul class="stage-list">{stages}</ul></td>'
-            f'<td><a href="{esc(to_alert(current.alert_slug))}">{esc(str(current.alert_title))}</a>'
+            f'<td data-label="Current stages"><ul class="stage-list">{stages}</ul></td>'
+            f'<td data-label="Determined in">'
+            f'<a href="{esc(to_alert(current.alert_slug))}">{esc(str(current.alert_title))}</a>'
             f"</td>{changed}</tr>"
         )
     return mark_safe("\n".join(rows))  # every value above is escaped
@@ -146,9 +184,23 @@ def history_rows(runs):
         )
         rows.append(
             f'<tr><th scope="row">{_time(run.go_live_at)}</th>'
-            f"<td>{esc(', '.join(str(s) for s in run.stages))}</td>"
-            f'<td><a href="{esc(_version_url(run.first.alert_slug, run.first.number))}">'
+            f'<td data-label="Stages">{esc(", ".join(str(s) for s in run.stages))}</td>'
+            f'<td data-label="Determined in">'
+            f'<a href="{esc(_version_url(run.first.alert_slug, run.first.number))}">'
             f"{esc(str(run.first.alert_title))}, version {int(run.first.number):d}</a></td>"
-            f"<td>{confirmed}</td></tr>"
+            f'<td data-label="Confirmed by">{confirmed}</td></tr>'
         )
     return mark_safe("\n".join(rows))  # every value above is escaped
+
+
+@register.filter
+def stage_numbers(stages):
+    """Stages (Stage objects or numbers) as words, ascending: "stage 8",
+    "stages 9 and 10", "stages 3, 5 and 8"."""
+    numbers = sorted(getattr(s, "number", s) for s in stages or ())
+    if not numbers:
+        return ""
+    if len(numbers) == 1:
+        return f"stage {numbers[0]:d}"
+    head = ", ".join(str(int(n)) for n in numbers[:-1])
+    return f"stages {head} and {int(numbers[-1]):d}"

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 
 from django.template.loader import render_to_string
 
@@ -312,7 +313,8 @@ def test_template_renders_side_by_side_and_escapes_snapshot_text():
     assert "<b>Expulsions</b>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "<ins> &lt;script&gt;" in html
-    assert '<td class="diff-old">Forces attacked villages' in html
+    # (Each cell names its side in data-label, for the stacked layout on phones.)
+    assert re.search(r'<td class="diff-old" data-label="[^"]*">Forces attacked villages', html)
     assert "<del>Expulsions began</del>" in html or "<del>Expulsions" in html
     assert "Stage determinations" in html
 

@@ -2,6 +2,8 @@
 
 import datetime
 
+from alerts.demo import ALERT_SLUG as DEMO_SLUG
+from alerts.demo import load_demo_content
 from alerts.editing import revision
 from alerts.models import Level, StageEvidence
 from stages.models import Stage
@@ -67,3 +69,14 @@ def build_public_site():
         editor=editor,
     )
     return {"slug": SLUG, "country": "armenia"}
+
+
+def build_demo_site():
+    """``build_public_site`` and the demo alert (``manage.py load_demo``'s Artsakh alert:
+    long sections, many references), published: real text for checks of typography
+    and speed."""
+    site = build_public_site()
+    editor = make_editor("demo-editor")
+    alert, _ = load_demo_content(editor)
+    publish(alert, editor=editor)
+    return site | {"demo_slug": DEMO_SLUG}

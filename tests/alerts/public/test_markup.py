@@ -36,14 +36,17 @@ def test_url_filters_give_what_reversing_gives(name, view):
         assert getattr(page_tags, name)(slug) == reverse(view, args=[slug])
 
 
-# The table rows as a template wrote them before determination_rows.
+# The table rows as a template would write them (determination_rows). The cells carry
+# their column's name (data-label) for the stacked layout on phones; datetime values
+# are to the second (page_tags.iso: HTML allows no six-digit fractions).
 ROWS_TEMPLATE = """
+{% load page_tags %}
 {% for current in determinations %}
   <tr>
     <th scope="row">
       <a href="{% url 'public:country_detail' current.country.slug %}">{{ current.country.name }}</a>
     </th>
-    <td>
+    <td data-label="Current stages">
       <ul class="stage-list">
         {% for stage in current.stages %}
           <li>
@@ -52,13 +55,18 @@ ROWS_TEMPLATE = """
         {% endfor %}
       </ul>
     </td>
-    <td>
+    <td data-label="Determined in">
       <a href="{% url 'public:alert_detail' current.alert_slug %}">{{ current.alert_title }}</a>
     </td>
     {% if show_changed %}
-      <td>
-        {% if current.changed_at_or_before %}On or before{% endif %}
-        <time datetime="{{ current.changed_at|date:'c' }}">{{ current.changed_at|date:"j F Y" }}</time>
+      <td data-label="Last changed">
+        {% if current.direction %}
+          <span class="change change-{{ current.direction }}">{% if current.direction == "first" %}First determined{% else %}{{ current.direction|capfirst }}{% endif %}</span>
+          {% if current.changed_at_or_before %}on or before{% else %}on{% endif %}
+        {% elif current.changed_at_or_before %}
+          On or before
+        {% endif %}
+        <time datetime="{{ current.changed_at|iso }}">{{ current.changed_at|date:"j F Y" }}</time>
       </td>
     {% endif %}
   </tr>
@@ -68,7 +76,7 @@ ROWS_TEMPLATE = """
 
 @pytest.mark.parametrize("show_changed", [False, True])
 def test_determination_rows_are_what_the_template_wrote(show_changed):
-    when = datetime.datetime(2024, 3, 5, 23, 30, tzinfo=datetime.UTC)
+    when = datetime.datetime(2024, 3, 5, 23, 30, 12, 345678, tzinfo=datetime.UTC)
     determinations = [
         CurrentDetermination(
             country=Country(name=name, slug=slug),
@@ -77,10 +85,14 @@ def test_determination_rows_are_what_the_template_wrote(show_changed):
             alert_title='Alert & "title"',
             changed_at=when,
             changed_at_or_before=before,
+            previous_stages=previous,
         )
-        for name, slug, stages, before in [
-            ("Côte d'Ivoire", "cote-divoire", [10, 3], False),
-            ("Armenia", "armenia", [8], True),
+        for name, slug, stages, before, previous in [
+            ("Côte d'Ivoire", "cote-divoire", [10, 3], False, [8]),
+            ("Armenia", "armenia", [8], True, None),
+            ("Ruritania", "ruritania", [5], False, []),
+            ("Freedonia", "freedonia", [4], False, [6, 2]),
+            ("Sylvania", "sylvania", [9, 2], False, [9]),
         ]
     ]
     context = {"determinations": determinations, "show_changed": show_changed}
@@ -89,6 +101,15 @@ def test_determination_rows_are_what_the_template_wrote(show_changed):
     templates = Template(ROWS_TEMPLATE).render(Context(context))
 
     assert parse_html(ours) == parse_html(templates)
+    if show_changed:
+        assert "2024-03-05T23:30:12+00:00" in ours  # no fraction of a second
+        assert [d.direction for d in determinations] == [
+            "raised",
+            None,
+            "first",
+            "lowered",
+            "changed",
+        ]
 
 
 # The stages page's links as its template wrote them before country_links.
@@ -115,19 +136,20 @@ def test_country_links_are_what_the_template_wrote(count):
 
 # A country page's history rows as its template wrote them before history_rows.
 HISTORY_TEMPLATE = """
+{% load page_tags %}
 {% for run in runs %}
   <tr>
     <th scope="row">
-      <time datetime="{{ run.go_live_at|date:'c' }}">{{ run.go_live_at|date:"j F Y" }}</time>
+      <time datetime="{{ run.go_live_at|iso }}">{{ run.go_live_at|date:"j F Y" }}</time>
     </th>
-    <td>{{ run.stages|join:", " }}</td>
-    <td>
+    <td data-label="Stages">{{ run.stages|join:", " }}</td>
+    <td data-label="Determined in">
       <a href="{% url 'public:alert_version' run.first.alert_slug run.first.number %}">{{ run.first.alert_title }}, version {{ run.first.number }}</a>
     </td>
-    <td>
+    <td data-label="Confirmed by">
       {% if run.count > 1 %}
         {{ run.count }} publications, the latest on
-        <time datetime="{{ run.last.go_live_at|date:'c' }}">{{ run.last.go_live_at|date:"j F Y" }}</time>
+        <time datetime="{{ run.last.go_live_at|iso }}">{{ run.last.go_live_at|date:"j F Y" }}</time>
       {% else %}
         1 publication
       {% endif %}
