@@ -155,12 +155,14 @@ def reference_authors(submission):
     submission and publication makes the submission stale, so nothing newer can have
     been copied in).
     """
+    # Only the two lists read, not each earlier version's whole text: the review queue
+    # asks this of every open submission.
     earlier = Publication.objects.filter(
         alert_id=submission.alert_id, submission_id__lt=submission.pk
-    ).values_list("snapshot", "submission__submitted_at")
+    ).values_list("snapshot__countries", "snapshot__citations", "submission__submitted_at")
     published_up_to = {}  # (model, id) -> when the newest publication carrying it was submitted
-    for snapshot, submitted_at in earlier:
-        for model, ids in _referenced(snapshot):
+    for countries, citations, submitted_at in earlier:
+        for model, ids in _referenced({"countries": countries, "citations": citations}):
             for pk in ids:
                 key = (model, pk)
                 published_up_to[key] = max(published_up_to.get(key, submitted_at), submitted_at)
